@@ -1,0 +1,56 @@
+# Waypoint — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
+ASSETS := app/static/govuk/.copied-5.7.1
+
+.PHONY: run test setup venv assets db clean lint test-sqlite test-postgres e2e bench
+
+run: setup db
+	@echo "Waypoint is at http://127.0.0.1:5000  (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: setup test-sqlite test-postgres
+
+setup: venv assets
+
+venv: $(STAMP)
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+assets: $(ASSETS)
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p app/static/govuk
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js app/static/govuk/
+	rm -rf app/static/govuk/assets && cp -r node_modules/govuk-frontend/dist/govuk/assets app/static/govuk/assets
+	rm -f app/static/govuk/.copied-* && touch $@
+
+db:
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo-data
+
+test-sqlite:
+	$(BIN)/python -m pytest -q
+
+# Runs when TEST_DATABASE_URL is set (CI sets it): the same suite on PostgreSQL.
+test-postgres:
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== PostgreSQL: $$TEST_DATABASE_URL"; \
+	  WAYPOINT_TEST_DB=postgres $(BIN)/python -m pytest -q; \
+	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+lint:
+	$(BIN)/ruff check app tests bench config.py wsgi.py
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) node_modules app/static/govuk instance/*.db

@@ -1,0 +1,116 @@
+"""Audit trail (SECURITY.md §3): who, organisation, role, action, record, UTC time, IP, reason.
+
+Events are append-only (no route edits them) and hash-chained: each event's hash covers its
+own fields and the previous event's hash, so an edit or deletion made behind the app's back
+shows up in `flask audit verify`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Model, db, utcnow
+
+GENESIS = "0" * 64
+
+
+class AuditEvent(Model):
+    __tablename__ = "audit_events"
+
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    actor_email: Mapped[str | None] = mapped_column(sa.String(254))
+    organisation_id: Mapped[int | None]
+    role: Mapped[str | None] = mapped_column(sa.String(40))
+    action: Mapped[str] = mapped_column(sa.String(80), index=True)
+    object_type: Mapped[str | None] = mapped_column(sa.String(60))
+    object_id: Mapped[int | None]
+    person_id: Mapped[int | None] = mapped_column(index=True)  # for a person's access history
+    detail: Mapped[dict | None] = mapped_column(sa.JSON)
+    ip: Mapped[str | None] = mapped_column(sa.String(64))
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    def payload(self) -> str:
+        body = {
+            "occurred_at": self.occurred_at.isoformat(timespec="microseconds"),
+            "actor_id": self.actor_id,
+            "actor_email": self.actor_email,
+            "organisation_id": self.organisation_id,
+            "role": self.role,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "person_id": self.person_id,
+            "detail": self.detail,
+            "ip": self.ip,
+            "reason": self.reason,
+            "prev_hash": self.prev_hash,
+        }
+        return json.dumps(body, sort_keys=True, default=str, separators=(",", ":"))
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.payload().encode()).hexdigest()
+
+
+def _last_hash() -> str:
+    last = db.session.execute(
+        sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return last or GENESIS
+
+
+def record(actor, action: str, obj=None, *, detail: dict | None = None, reason: str | None = None,
+           person_id: int | None = None) -> AuditEvent:
+    """Append an audit event to the session (the request edge commits it)."""
+    ip = None
+    if has_request_context():
+        ip = request.headers.get("X-Forwarded-For", request.remote_addr or "")[:64] or None
+    actor_id = getattr(actor, "id", None) if actor is not None and getattr(actor, "is_authenticated", True) else None
+    event = AuditEvent(
+        occurred_at=utcnow(),
+        actor_id=actor_id,
+        actor_email=getattr(actor, "email", None) if actor_id else None,
+        organisation_id=getattr(actor, "organisation_id", None) if actor_id else None,
+        role=actor.role.value if actor_id else None,
+        action=action,
+        object_type=type(obj).__name__ if obj is not None else None,
+        object_id=getattr(obj, "id", None) if obj is not None else None,
+        person_id=person_id if person_id is not None else _person_of(obj),
+        detail=detail,
+        ip=ip,
+        reason=reason,
+    )
+    db.session.flush()  # make sure earlier events in this transaction have ids and hashes
+    event.prev_hash = _last_hash()
+    event.hash = event.compute_hash()
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _person_of(obj) -> int | None:
+    if obj is None:
+        return None
+    if type(obj).__name__ == "Person":
+        return obj.id
+    return getattr(obj, "person_id", None)
+
+
+def verify_chain() -> tuple[int, list[int]]:
+    """Return (events checked, ids whose hash or link is wrong)."""
+    prev = GENESIS
+    bad: list[int] = []
+    checked = 0
+    for event in db.session.execute(sa.select(AuditEvent).order_by(AuditEvent.id)).scalars():
+        checked += 1
+        if event.prev_hash != prev or event.compute_hash() != event.hash:
+            bad.append(event.id)
+        prev = event.hash
+    return checked, bad

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+
+from app.auth.models import Organisation
+from app.auth.passwords import password_problem
+from app.auth.roles import Role
+from app.auth.services import create_user
+from app.db import db
+
+
+def register(app) -> None:
+    @app.cli.group("users")
+    def users():
+        """User accounts."""
+
+    @users.command("create")
+    @click.option("--email", required=True)
+    @click.option("--name", "full_name", required=True)
+    @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+    @click.option("--organisation", required=True, help="Organisation name (must exist)")
+    @click.password_option()
+    def create(email, full_name, role, organisation, password):
+        """Create a user account."""
+        problem = password_problem(password, email=email)
+        if problem:
+            raise click.BadParameter(problem, param_hint="password")
+        org = db.session.execute(sa.select(Organisation).where(Organisation.name == organisation)).scalar_one_or_none()
+        if org is None:
+            raise click.BadParameter(f"No organisation called {organisation!r}", param_hint="--organisation")
+        create_user(email=email, full_name=full_name, password=password, role=Role(role), organisation=org)
+        db.session.commit()
+        click.echo(f"Created {email} ({Role(role).label}, {org.name}).")

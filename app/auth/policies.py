@@ -1,0 +1,97 @@
+"""Organisation scoping — the ONLY place it lives (DESIGN.md §4.3).
+
+Provider staff see their own organisation's referrals, and the people those referrals (or their
+own records) concern. The programme office sees every organisation. Roles without casework
+capability see no people at all. Out-of-scope loads are 404, never 403, so ids leak nothing.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort
+
+from app.auth.roles import Capability
+from app.db import db
+
+
+def _casework_allowed(user) -> bool:
+    return bool(user and user.is_authenticated and user.can(Capability.VIEW_CASEWORK))
+
+
+def referral_scope(user):
+    """A WHERE clause limiting Referral rows to the user's scope."""
+    from app.referrals.models import Referral
+
+    if not _casework_allowed(user):
+        return sa.false()
+    if user.sees_all_organisations:
+        return sa.true()
+    return Referral.provider_id == user.organisation_id
+
+
+def person_scope(user):
+    """A WHERE clause limiting Person rows to the user's scope."""
+    from app.referrals.models import Person, Referral
+
+    if not _casework_allowed(user):
+        return sa.false()
+    if user.sees_all_organisations:
+        return sa.true()
+    has_referral = sa.exists().where(
+        Referral.person_id == Person.id, Referral.provider_id == user.organisation_id
+    )
+    return sa.or_(Person.organisation_id == user.organisation_id, has_referral)
+
+
+def organisation_scope(user, column):
+    """Limit any organisation-owned column (e.g. Site.provider_id) to the user's scope."""
+    if user.sees_all_organisations:
+        return sa.true()
+    return column == user.organisation_id
+
+
+def visible_organisation_ids(user) -> list[int] | None:
+    """None means every organisation."""
+    return None if user.sees_all_organisations else [user.organisation_id]
+
+
+def scoped_referrals(user):
+    from app.referrals.models import Referral
+
+    return sa.select(Referral).where(referral_scope(user))
+
+
+def scoped_people(user):
+    from app.referrals.models import Person
+
+    return sa.select(Person).where(person_scope(user), Person.merged_into_id.is_(None))
+
+
+def get_referral_for(user, referral_id: int, *, for_update: bool = False):
+    from app.referrals.models import Referral
+
+    stmt = sa.select(Referral).where(Referral.id == referral_id, referral_scope(user))
+    referral = db.session.execute(stmt).scalar_one_or_none()
+    if referral is None:
+        abort(404)
+    return referral
+
+
+def get_person_for(user, person_id: int):
+    from app.referrals.models import Person
+
+    stmt = sa.select(Person).where(Person.id == person_id, person_scope(user))
+    person = db.session.execute(stmt).scalar_one_or_none()
+    if person is None:
+        abort(404)
+    return person
+
+
+def get_worker_for(user, worker_id: int):
+    """A user the acting user may assign work to: same organisation (or any, for the programme office)."""
+    from app.auth.models import User
+
+    stmt = sa.select(User).where(User.id == worker_id, organisation_scope(user, User.organisation_id))
+    worker = db.session.execute(stmt).scalar_one_or_none()
+    if worker is None:
+        abort(404)
+    return worker

@@ -1,0 +1,65 @@
+"""Domain errors and the HTML / JSON error handlers. Nothing returns a bare 500 page."""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule a person broke: the message is shown to them, next to `field` when given."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ConflictError(DomainError):
+    """Someone else changed the record meanwhile (optimistic locking)."""
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+TITLES = {
+    400: "There is a problem with the request",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    409: "Someone else changed this record",
+    413: "The file is too large",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def _render(code: int, description: str | None = None):
+    title = TITLES.get(code, "There is a problem")
+    if _wants_json():
+        return jsonify(error=title, detail=description, status=code), code
+    return render_template("errors/error.html", code=code, title=title, description=description), code
+
+
+def register_errorhandlers(app) -> None:
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):
+        if exc.code and exc.code >= 500:
+            app.logger.exception("HTTP %s", exc.code)
+        desc = exc.description if exc.code in (400, 405, 409, 413, 429) else None
+        return _render(exc.code or 500, desc)
+
+    @app.errorhandler(DomainError)
+    def handle_domain(exc: DomainError):
+        from app.db import db
+        db.session.rollback()
+        return _render(409 if isinstance(exc, ConflictError) else 400, exc.message)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        from app.db import db
+        db.session.rollback()
+        app.logger.exception("Unhandled error")
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_UNEXPECTED", False):
+            raise exc
+        return _render(500)

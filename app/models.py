@@ -1,0 +1,15 @@
+"""Imports every model so the metadata (migrations, tests) sees the whole schema."""
+from app.audit import AuditEvent  # noqa: F401
+from app.auth.models import Organisation, User  # noqa: F401
+from app.programmes.models import (  # noqa: F401
+    CountingWindow, Programme, Site, Target, TrainingAttendee, TrainingEvent,
+)
+from app.referrals.models import (  # noqa: F401
+    Contact, Outcome, OutcomeMeasure, Person, Referral, ReferralStatusChange,
+)
+
+try:  # domains that land later register their models here too
+    import app.finance.models  # noqa: F401
+except ModuleNotFoundError as exc:  # pragma: no cover - until the finance issue lands
+    if exc.name != "app.finance.models":
+        raise

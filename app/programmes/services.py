@@ -1,0 +1,135 @@
+"""Programme set-up use cases for the programme office. Each checks meaning, audits, flushes; never commits."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from app import audit
+from app.auth.models import Organisation
+from app.auth.roles import Capability
+from app.db import db
+from app.errors import DomainError
+from app.periods import fy_bounds, fy_label
+from app.programmes.models import CountingWindow, Programme, Site, Target, TargetMeasure
+
+PROGRAMME_FIELDS = (
+    "name", "kind", "ho_category", "ho_category_secondary", "tiers", "cohort", "min_age", "max_age",
+    "referral_trigger", "session_cap", "cadence_days", "reach_unit", "evaluation_stage", "trial_enabled",
+    "trial_stratify_by_site", "outcome_types", "description",
+)
+
+
+def _require(actor, capability: Capability) -> None:
+    if not actor.can(capability):
+        raise DomainError("Your role cannot change programme set-up")
+
+
+def _check_programme(values: dict, programme_id: int | None) -> None:
+    name = (values.get("name") or "").strip()
+    if not name:
+        raise DomainError("Enter the programme name", "name")
+    clash = db.session.execute(
+        sa.select(Programme.id).where(sa.func.lower(Programme.name) == name.lower(), Programme.id != (programme_id or 0))
+    ).first()
+    if clash:
+        raise DomainError(f"There is already a programme called {name}", "name")
+    lo, hi = values.get("min_age"), values.get("max_age")
+    if lo is not None and hi is not None and lo > hi:
+        raise DomainError("The oldest eligible age must be the same as or more than the youngest", "max_age")
+    if values.get("ho_category_secondary") and values.get("ho_category_secondary") == values.get("ho_category"):
+        raise DomainError("The secondary category must differ from the primary one", "ho_category_secondary")
+
+
+def save_programme(actor, values: dict, programme: Programme | None = None) -> Programme:
+    _require(actor, Capability.MANAGE_PROGRAMMES)
+    _check_programme(values, programme.id if programme else None)
+    creating = programme is None
+    programme = programme or Programme()
+    before = {f: _plain(getattr(programme, f, None)) for f in PROGRAMME_FIELDS} if not creating else None
+    for field in PROGRAMME_FIELDS:
+        if field in values:
+            setattr(programme, field, values[field])
+    programme.name = programme.name.strip()
+    if programme.trial_enabled and programme.trial_seed is None:
+        import secrets
+
+        programme.trial_seed = secrets.randbelow(2**31)
+    db.session.add(programme)
+    db.session.flush()
+    after = {f: _plain(getattr(programme, f)) for f in PROGRAMME_FIELDS}
+    changed = after if creating else {k: v for k, v in after.items() if before.get(k) != v}
+    audit.record(actor, "programme.created" if creating else "programme.updated", programme, detail=changed)
+    return programme
+
+
+def _plain(v):
+    return getattr(v, "value", v)
+
+
+def save_site(actor, programme: Programme, *, name: str, setting, provider_id: int, site: Site | None = None) -> Site:
+    _require(actor, Capability.MANAGE_PROGRAMMES)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("Enter the site name", "name")
+    provider = db.session.get(Organisation, provider_id)
+    if provider is None:
+        raise DomainError("Choose the organisation that delivers here", "provider_id")
+    clash = db.session.execute(sa.select(Site.id).where(
+        Site.programme_id == programme.id, sa.func.lower(Site.name) == name.lower(), Site.id != (site.id if site else 0)
+    )).first()
+    if clash:
+        raise DomainError(f"{programme.name} already has a site called {name}", "name")
+    creating = site is None
+    site = site or Site(programme=programme)
+    site.name, site.setting, site.provider_id = name, setting, provider.id
+    db.session.add(site)
+    db.session.flush()
+    audit.record(actor, "site.created" if creating else "site.updated", site,
+                 detail={"programme": programme.name, "name": name, "provider": provider.name})
+    return site
+
+
+def set_counting_window(actor, programme: Programme, fy: int, starts_on: date, ends_on: date) -> CountingWindow:
+    """Override the FY as the counting window (School Navigators 2024-25: 1 Sep – 31 Mar)."""
+    _require(actor, Capability.MANAGE_PROGRAMMES)
+    if ends_on < starts_on:
+        raise DomainError("The end of the counting window must be on or after its start", "ends_on")
+    fy_start, fy_end = fy_bounds(fy)
+    if starts_on < fy_start or ends_on > fy_end:
+        raise DomainError(
+            f"A {fy_label(fy)} window must fall between {fy_start:%-d %B %Y} and {fy_end:%-d %B %Y}", "starts_on"
+        )
+    window = db.session.execute(sa.select(CountingWindow).where(
+        CountingWindow.programme_id == programme.id, CountingWindow.fy == fy)).scalar_one_or_none()
+    window = window or CountingWindow(programme_id=programme.id, fy=fy)
+    window.starts_on, window.ends_on = starts_on, ends_on
+    db.session.add(window)
+    db.session.flush()
+    audit.record(actor, "counting_window.set", window,
+                 detail={"programme": programme.name, "fy": fy_label(fy),
+                         "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()})
+    return window
+
+
+def set_target(actor, programme: Programme, fy: int, measure: TargetMeasure, value: int) -> Target:
+    _require(actor, Capability.MANAGE_PROGRAMMES)
+    if value is None or value < 0:
+        raise DomainError("Enter a target of 0 or more", "value")
+    target = db.session.execute(sa.select(Target).where(
+        Target.programme_id == programme.id, Target.fy == fy, Target.measure == measure)).scalar_one_or_none()
+    previous = target.value if target else None
+    target = target or Target(programme_id=programme.id, fy=fy, measure=measure)
+    target.value = value
+    db.session.add(target)
+    db.session.flush()
+    audit.record(actor, "target.set", target, detail={"programme": programme.name, "fy": fy_label(fy),
+                                                      "measure": measure.value, "from": previous, "to": value})
+    return target
+
+
+def window_for(programme_id: int, fy: int) -> tuple[date, date]:
+    """The counting window for (programme, FY): the override if set, else the FY itself."""
+    row = db.session.execute(sa.select(CountingWindow.starts_on, CountingWindow.ends_on).where(
+        CountingWindow.programme_id == programme_id, CountingWindow.fy == fy)).first()
+    return (row.starts_on, row.ends_on) if row else fy_bounds(fy)

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.auth.decorators import requires
+from app.auth.roles import Capability as C
+from app.db import db
+from app.errors import DomainError
+from app.forms import attach_error, enum_or_none
+from app.periods import fy_label, fy_of
+from app.programmes import bp, queries, services
+from app.programmes.forms import ProgrammeForm, SiteForm, TargetForm, WindowForm
+from app.programmes.models import (
+    Cohort, EvaluationStage, HomeOfficeCategory, ProgrammeKind, ReachUnit, SiteSetting, TargetMeasure,
+)
+
+
+def _year_choices() -> list[tuple[int, str]]:
+    this = fy_of(date.today())
+    return [(y, fy_label(y)) for y in range(this + 1, 2019, -1)]
+
+
+@bp.route("/")
+@requires(C.VIEW_PROGRAMMES)
+def index():
+    programmes = db.session.execute(queries.programmes()).scalars().all()
+    return render_template("programmes/index.html", programmes=programmes, page_title="Programmes")
+
+
+@bp.route("/<int:programme_id>")
+@requires(C.VIEW_PROGRAMMES)
+def show(programme_id: int):
+    programme = queries.get_programme(programme_id)
+    return render_template(
+        "programmes/show.html", programme=programme, windows=queries.windows_of(programme.id),
+        targets=queries.targets_of(programme.id), page_title=programme.name, fy_label=fy_label,
+        breadcrumbs=[{"text": "Programmes", "href": url_for("programmes.index")}],
+    )
+
+
+def _programme_values(form: ProgrammeForm) -> dict:
+    lines = [line.strip() for line in (form.outcome_types.data or "").splitlines() if line.strip()]
+    return {
+        "name": form.name.data, "kind": ProgrammeKind(form.kind.data), "ho_category": HomeOfficeCategory(form.ho_category.data),
+        "ho_category_secondary": enum_or_none(HomeOfficeCategory, form.ho_category_secondary.data),
+        "tiers": list(form.tiers.data or []), "cohort": Cohort(form.cohort.data),
+        "min_age": form.min_age.data, "max_age": form.max_age.data,
+        "referral_trigger": form.referral_trigger.data or None, "session_cap": form.session_cap.data,
+        "cadence_days": form.cadence_days.data, "reach_unit": ReachUnit(form.reach_unit.data),
+        "evaluation_stage": EvaluationStage(form.evaluation_stage.data), "trial_enabled": form.trial_enabled.data,
+        "trial_stratify_by_site": form.trial_stratify_by_site.data, "outcome_types": lines,
+        "description": form.description.data or None,
+    }
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(C.MANAGE_PROGRAMMES)
+def new():
+    form = ProgrammeForm()
+    if request.method == "GET":
+        from app.programmes.models import DEFAULT_OUTCOME_TYPES
+
+        form.outcome_types.data = "\n".join(DEFAULT_OUTCOME_TYPES)
+    if form.validate_on_submit():
+        try:
+            programme = services.save_programme(current_user, _programme_values(form))
+            db.session.commit()
+            flash(f"{programme.name} created. Add its sites and targets.", "success")
+            return redirect(url_for("programmes.show", programme_id=programme.id))
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+    return render_template("programmes/form.html", form=form, page_title="New programme",
+                           breadcrumbs=[{"text": "Programmes", "href": url_for("programmes.index")}])
+
+
+@bp.route("/<int:programme_id>/edit", methods=["GET", "POST"])
+@requires(C.MANAGE_PROGRAMMES)
+def edit(programme_id: int):
+    programme = queries.get_programme(programme_id)
+    form = ProgrammeForm(obj=programme)
+    if request.method == "GET":
+        for name in ("kind", "ho_category", "ho_category_secondary", "cohort", "reach_unit", "evaluation_stage"):
+            value = getattr(programme, name)
+            getattr(form, name).data = value.value if value else ""
+        form.outcome_types.data = "\n".join(programme.outcome_types or [])
+    if form.validate_on_submit():
+        try:
+            services.save_programme(current_user, _programme_values(form), programme)
+            db.session.commit()
+            flash("Programme saved.", "success")
+            return redirect(url_for("programmes.show", programme_id=programme.id))
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+    return render_template("programmes/form.html", form=form, programme=programme, page_title=f"Edit {programme.name}",
+                           breadcrumbs=[{"text": "Programmes", "href": url_for("programmes.index")},
+                                        {"text": programme.name, "href": url_for("programmes.show", programme_id=programme.id)}])
+
+
+@bp.route("/<int:programme_id>/sites/new", methods=["GET", "POST"], defaults={"site_id": None})
+@bp.route("/<int:programme_id>/sites/<int:site_id>/edit", methods=["GET", "POST"])
+@requires(C.MANAGE_PROGRAMMES)
+def site_form(programme_id: int, site_id: int | None):
+    programme = queries.get_programme(programme_id)
+    site = queries.get_site(programme, site_id) if site_id else None
+    form = SiteForm(obj=site)
+    form.provider_id.choices = queries.provider_choices()
+    if request.method == "GET" and site:
+        form.setting.data = site.setting.value
+    if form.validate_on_submit():
+        try:
+            services.save_site(current_user, programme, name=form.name.data, setting=SiteSetting(form.setting.data),
+                               provider_id=form.provider_id.data, site=site)
+            db.session.commit()
+            flash("Site saved.", "success")
+            return redirect(url_for("programmes.show", programme_id=programme.id))
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+    return _small_form(form, programme, "Edit site" if site else "Add a site")
+
+
+@bp.route("/<int:programme_id>/windows", methods=["GET", "POST"])
+@requires(C.MANAGE_PROGRAMMES)
+def window_form(programme_id: int):
+    programme = queries.get_programme(programme_id)
+    form = WindowForm()
+    form.fy.choices = _year_choices()
+    if form.validate_on_submit():
+        try:
+            services.set_counting_window(current_user, programme, form.fy.data, form.starts_on.data, form.ends_on.data)
+            db.session.commit()
+            flash(f"Counting window for {fy_label(form.fy.data)} saved.", "success")
+            return redirect(url_for("programmes.show", programme_id=programme.id))
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+    return _small_form(form, programme, "Set a counting window",
+                       intro="By default people are counted over the financial year (1 April to 31 March). "
+                             "Set a window when a programme counts over a shorter period, such as a school year.")
+
+
+@bp.route("/<int:programme_id>/targets", methods=["GET", "POST"])
+@requires(C.MANAGE_PROGRAMMES)
+def target_form(programme_id: int):
+    programme = queries.get_programme(programme_id)
+    form = TargetForm()
+    form.fy.choices = _year_choices()
+    if form.validate_on_submit():
+        try:
+            services.set_target(current_user, programme, form.fy.data, TargetMeasure(form.measure.data), form.value.data)
+            db.session.commit()
+            flash("Target saved.", "success")
+            return redirect(url_for("programmes.show", programme_id=programme.id))
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+    return _small_form(form, programme, "Set a target")
+
+
+def _small_form(form, programme, title: str, intro: str | None = None):
+    return render_template(
+        "programmes/small_form.html", form=form, programme=programme, page_title=title, intro=intro,
+        breadcrumbs=[{"text": "Programmes", "href": url_for("programmes.index")},
+                     {"text": programme.name, "href": url_for("programmes.show", programme_id=programme.id)}],
+    )

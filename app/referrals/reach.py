@@ -1,0 +1,29 @@
+"""Keep the derived reach fields of a referral in step with its contacts (DOMAIN.md §3.1).
+
+reached_on = date of the first *attended* contact; first_contact_at = first contact attempt of any
+kind (for "time to first contact"). Control-arm referrals are never reached (DOMAIN.md §6).
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.db import db
+
+
+def recompute_reach(referral) -> None:
+    from app.referrals.models import Contact, TrialArm
+
+    db.session.flush()
+    first_attended, first_any = db.session.execute(
+        sa.select(
+            sa.func.min(Contact.occurred_at).filter(Contact.attended.is_(True)),
+            sa.func.min(Contact.occurred_at),
+        ).where(Contact.referral_id == referral.id)
+    ).one()
+    if referral.trial_arm == TrialArm.CONTROL:
+        first_attended = None
+    new_reached = first_attended.date() if first_attended else None
+    if referral.reached_on != new_reached:
+        referral.reached_on = new_reached
+    if referral.first_contact_at != first_any:
+        referral.first_contact_at = first_any

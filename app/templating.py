@@ -1,0 +1,79 @@
+"""Jinja filters and the role's navigation, computed from capabilities (never role names)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from app.auth.roles import Capability as C
+
+# (label, endpoint, capability) — the first matching capability shows the item.
+NAVIGATION = [
+    ("Home", "main.home", C.VIEW_HOME),
+    ("My caseload", "referrals.my_caseload", C.LOG_CONTACT),
+    ("Caseload", "referrals.org_caseload", C.VIEW_ORG_CASELOAD),
+    ("People", "referrals.people", C.VIEW_CASEWORK),
+    ("Programmes", "programmes.index", C.VIEW_PROGRAMMES),
+    ("Targets", "reports.targets", C.VIEW_TARGETS),
+    ("Returns", "reports.returns", C.MANAGE_RETURNS),
+    ("Finance", "finance.dashboard", C.VIEW_FINANCE),
+    ("Users", "admin.users", C.MANAGE_USERS),
+    ("Audit", "admin.audit", C.VIEW_AUDIT),
+]
+
+
+def format_date(value, fmt: str = "%-d %b %Y") -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, (date, datetime)):
+        return value.strftime(fmt)
+    return str(value)
+
+
+def format_datetime(value) -> str:
+    return format_date(value, "%-d %b %Y %H:%M")
+
+
+def format_money(value) -> str:
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    return f"£{value:,.2f}" if value != value.to_integral() else f"£{value:,.0f}"
+
+
+def format_percent(value, places: int = 1) -> str:
+    if value is None:
+        return "—"
+    return f"{Decimal(value) * 100:.{places}f}%"
+
+
+def format_number(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,}"
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        date=format_date, datetime=format_datetime, money=format_money,
+        percent=format_percent, number=format_number,
+    )
+
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
+
+    @app.context_processor
+    def navigation():
+        items = []
+        if current_user and current_user.is_authenticated:
+            for label, endpoint, cap in NAVIGATION:
+                if endpoint in app.view_functions and current_user.can(cap):
+                    href = url_for(endpoint)
+                    bp_prefix = endpoint.split(".")[0]
+                    active = request.endpoint == endpoint or (
+                        endpoint != "main.home" and request.endpoint
+                        and request.endpoint.split(".")[0] == bp_prefix and bp_prefix not in ("referrals", "reports")
+                    )
+                    items.append({"text": label, "href": href, "active": bool(active)})
+        return {"nav_items": items, "service_name": app.config["SERVICE_NAME"], "Capability": C}

@@ -1,0 +1,102 @@
+"""Configuration classes. This module is the ONLY reader of environment variables."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def normalise_db_url(url: str) -> str:
+    """Accept plain postgres:// URLs and route them through psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Base:
+    SERVICE_NAME = "Waypoint"
+    SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret-change-me")
+    SQLALCHEMY_DATABASE_URI = normalise_db_url(
+        _env("DATABASE_URL", _sqlite_url(INSTANCE_DIR / "waypoint.db"))
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session, which has its own lifetime
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024  # uploads (ledgers, imports) are small
+    PER_PAGE = 25
+    # Sessions (SECURITY.md §5): minutes of inactivity, hours overall.
+    SESSION_IDLE_MINUTES = int(_env("SESSION_IDLE_MINUTES", "30"))
+    SESSION_ABSOLUTE_HOURS = int(_env("SESSION_ABSOLUTE_HOURS", "12"))
+    LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_LOCKOUT_MINUTES = int(_env("LOGIN_LOCKOUT_MINUTES", "15"))
+    # Retention (SECURITY.md §10): years after closure before anonymisation.
+    RETENTION_YEARS = int(_env("RETENTION_YEARS", "6"))
+    DEMO_PASSWORD = _env("WAYPOINT_DEMO_PASSWORD", "waypoint-demo-2024")
+    ENV_NAME = "base"
+
+
+class Development(Base):
+    ENV_NAME = "development"
+    DEBUG = True
+
+
+class Test(Base):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production-use-0123456789"
+    # tests/conftest.py points this at a fresh SQLite file or at TEST_DATABASE_URL.
+    SQLALCHEMY_DATABASE_URI = _sqlite_url(INSTANCE_DIR / "test.db")
+    # CSRF stays on in tests: the test client adds the token (DESIGN.md §4.7).
+    WTF_CSRF_ENABLED = True
+    ARGON2_FAST = True  # cheaper hashes so the suite stays quick
+
+
+class Production(Base):
+    ENV_NAME = "production"
+    DEBUG = False
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SECRET_KEY = _env("SECRET_KEY")  # no default: the production gate refuses to start without one
+
+
+CONFIGS = {
+    "development": Development,
+    "test": Test,
+    "production": Production,
+}
+
+
+def config_name_from_env() -> str:
+    return _env("WAYPOINT_CONFIG", _env("FLASK_CONFIG", "development"))
+
+
+def test_database_url() -> str | None:
+    """The PostgreSQL URL the suite also runs against (None: SQLite only)."""
+    url = _env("TEST_DATABASE_URL")
+    return normalise_db_url(url) if url else None
+
+
+def test_target() -> str:
+    """Which database this pytest run uses: 'sqlite' (default) or 'postgres'."""
+    return _env("WAYPOINT_TEST_DB", "sqlite")
+
+
+def chromium_path_override() -> str | None:
+    return _env("CHROMIUM_PATH")

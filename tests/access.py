@@ -1,0 +1,28 @@
+"""Shared by the access-matrix and isolation tests: how to fill a route's parameters."""
+from __future__ import annotations
+
+from app.auth.roles import Role
+
+# Parameter name → attribute of the `world` fixture whose id fills it (own-organisation object).
+OWN = {
+    "programme_id": "programme", "site_id": "site_a", "referral_id": "referral_a", "person_id": "person_a",
+    "contact_id": "contact_a", "user_id": "worker_a", "organisation_id": "org_a", "fy": 2024, "year": 2024,
+    "quarter": 2,
+}
+# Parameters that name a provider-owned object, and the other provider's object to try instead.
+FOREIGN = {"referral_id": "referral_b", "person_id": "person_b", "contact_id": "contact_b"}
+ROLES = list(Role)
+
+
+def fill(rule, world, table=OWN) -> dict | None:
+    values = {}
+    for arg in rule.arguments:
+        if arg not in table:
+            return None
+        v = table[arg]
+        values[arg] = getattr(world, v).id if isinstance(v, str) else v
+    return values
+
+
+def app_rules(app):
+    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]

@@ -1,0 +1,166 @@
+"""Test harness (DESIGN.md §5).
+
+The database is built once per session by running the migrations (never create_all), on SQLite by
+default or on PostgreSQL when WAYPOINT_TEST_DB=postgres (TEST_DATABASE_URL). Each test runs inside a
+transaction that is rolled back; the app's own commits only release a SAVEPOINT.
+"""
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import sqlalchemy.orm  # noqa: F401  (sa.orm)
+from flask.testing import FlaskClient
+
+import config
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def database_url_for_tests(tmp_root: Path) -> str:
+    if config.test_target() == "postgres":
+        url = config.test_database_url()
+        if not url:
+            pytest.exit("WAYPOINT_TEST_DB=postgres needs TEST_DATABASE_URL", returncode=2)
+        return url
+    return f"sqlite:///{tmp_root / 'waypoint-test.db'}"
+
+
+def reset_database(url: str) -> None:
+    """Start from an empty schema so the migrations build everything."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Create the PostgreSQL database named in the URL if it does not exist yet."""
+    u = sa.engine.make_url(url)
+    admin = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": u.database}).first()
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{u.database}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app():
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    tmp_root = Path(tempfile.mkdtemp(prefix="waypoint-tests-"))
+    url = database_url_for_tests(tmp_root)
+    if url.startswith("postgresql"):
+        ensure_postgres_database(url)
+    reset_database(url)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    app.test_client_class = CSRFClient
+    with app.app_context():
+        upgrade()
+        yield app
+        from app.db import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _db_transaction(request):
+    """Wrap each test that uses the app in a transaction that is rolled back afterwards."""
+    if "app" not in request.fixturenames:
+        yield None
+        return
+    request.getfixturevalue("app")  # the database exists and is migrated
+    from app.db import db
+
+    connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session
+    factory = sa.orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    db.session = _OneSessionPerTest(factory, scopefunc=lambda: 0)
+    try:
+        yield db.session
+    finally:
+        _OneSessionPerTest.close_for_good(db.session)
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+class _OneSessionPerTest(sa.orm.scoped_session):
+    """Test code and the requests it makes share one session on one connection (so fixtures stay
+    attached); Flask-SQLAlchemy's end-of-request remove() is ignored until the test ends."""
+
+    def remove(self):
+        self.registry().expire_all()
+
+    @staticmethod
+    def close_for_good(session):
+        sa.orm.scoped_session.remove(session)
+
+
+@pytest.fixture
+def db_session(app, _db_transaction):
+    return _db_transaction
+
+
+_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+class CSRFClient(FlaskClient):
+    """A test client that adds the CSRF token to form posts, as a browser would (CSRF stays on)."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/", follow_redirects=True)
+        match = _TOKEN.search(page.get_data(as_text=True))
+        assert match, "no CSRF token on the home or sign-in page"
+        return match.group(1) or match.group(2)
+
+    def open(self, *args, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        data = kwargs.get("data")
+        no_token = kwargs.pop("no_csrf", False)
+        if method in ("POST", "PUT", "PATCH", "DELETE") and not no_token and kwargs.get("json") is None:
+            if data is None:
+                data = {}
+            if isinstance(data, dict) and "csrf_token" not in data:
+                data = {**data, "csrf_token": self.csrf_token()}
+                kwargs["data"] = data
+        # The suite keeps an app context pushed, which Flask reuses for requests; give each request a
+        # clean `g` so nothing (signed-in user, CSRF token) carries over as it could not in production.
+        from flask import g
+
+        saved = dict(g.__dict__)
+        g.__dict__.clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            g.__dict__.clear()
+            g.__dict__.update(saved)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def sign_in(client, user, password: str = TEST_PASSWORD):
+    response = client.post("/sign-in", data={"email": user.email, "password": password})
+    assert response.status_code == 302, f"sign-in failed for {user.email}: {response.status_code}"
+    return response
+
+
+@pytest.fixture
+def world(app, db_session):
+    """Two providers, each with a worker, a manager, a person and a referral; VRU staff of every role."""
+    from tests.factories import build_world
+
+    return build_world()
