@@ -82,6 +82,11 @@ class WholeNumberField(Field):
             return self.raw_data[0]
         return "" if self.data is None else str(self.data)
 
+    def __call__(self, **kwargs):
+        params = {"classes": "govuk-input--width-5", "inputmode": "numeric", "spellcheck": False}
+        params.update(kwargs.pop("params", {}))
+        return super().__call__(params=params, **kwargs)
+
     def process_formdata(self, valuelist):
         self.data = None
         if not valuelist or not (valuelist[0] or "").strip():

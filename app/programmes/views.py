@@ -130,6 +130,8 @@ def window_form(programme_id: int):
     programme = queries.get_programme(programme_id)
     form = WindowForm()
     form.fy.choices = _year_choices()
+    if request.method == "GET":
+        form.fy.data = fy_of(date.today())
     if form.validate_on_submit():
         try:
             services.set_counting_window(current_user, programme, form.fy.data, form.starts_on.data, form.ends_on.data)
@@ -150,6 +152,8 @@ def target_form(programme_id: int):
     programme = queries.get_programme(programme_id)
     form = TargetForm()
     form.fy.choices = _year_choices()
+    if request.method == "GET":
+        form.fy.data = fy_of(date.today())
     if form.validate_on_submit():
         try:
             services.set_target(current_user, programme, form.fy.data, TargetMeasure(form.measure.data), form.value.data)
