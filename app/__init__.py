@@ -41,12 +41,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from app.auth.models import User
+        from app.auth.sessions import load_session_user
 
-        try:
-            return db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
+        return load_session_user(user_id)
 
 
 def register_templates(app: Flask) -> None:
