@@ -70,7 +70,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(programmes.bp, url_prefix="/programmes")
-    for name in ("referrals", "reports", "finance", "api"):
+    for name in ("referrals", "reports", "finance", "api", "admin"):
         _register_optional(app, name)
 
 

@@ -88,6 +88,10 @@ def record(actor, action: str, obj=None, *, detail: dict | None = None, reason: 
         reason=reason,
     )
     db.session.flush()  # make sure earlier events in this transaction have ids and hashes
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two transactions appending at once would both link to the same predecessor and fork the chain;
+        # this lock (released at commit) makes appends take turns. SQLite's BEGIN IMMEDIATE already does.
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(727401)"))
     event.prev_hash = _last_hash()
     event.hash = event.compute_hash()
     db.session.add(event)
@@ -114,3 +118,26 @@ def verify_chain() -> tuple[int, list[int]]:
             bad.append(event.id)
         prev = event.hash
     return checked, bad
+
+
+def person_for_route(view_args: dict) -> int | None:
+    """The person a URL is about, from its person, referral or contact id (for access histories)."""
+    from app.referrals.models import Contact, Referral
+
+    if view_args.get("person_id") is not None:
+        return int(view_args["person_id"])
+    if view_args.get("referral_id") is not None:
+        return db.session.execute(sa.select(Referral.person_id).where(Referral.id == view_args["referral_id"])).scalar()
+    if view_args.get("contact_id") is not None:
+        return db.session.execute(
+            sa.select(Referral.person_id).join(Contact, Contact.referral_id == Referral.id)
+            .where(Contact.id == view_args["contact_id"])
+        ).scalar()
+    return None
+
+
+def record_export(actor, what: str, fmt: str, *, person_id: int | None = None, rows: int | None = None,
+                  detail: dict | None = None) -> AuditEvent:
+    """Every export writes one of these (SECURITY.md §7): what, in which format, how many rows."""
+    return record(actor, f"export.{what}", detail={"format": fmt, "rows": rows, **(detail or {})},
+                  person_id=person_id)
