@@ -18,6 +18,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     register_request_hooks(app)
     register_cli(app)
     register_errorhandlers(app)
+    if app.config.get("ENV_NAME") == "production":
+        from app.production import check_production
+
+        check_production(app)
     return app
 
 
