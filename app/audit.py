@@ -69,6 +69,9 @@ def _last_hash() -> str:
 def record(actor, action: str, obj=None, *, detail: dict | None = None, reason: str | None = None,
            person_id: int | None = None) -> AuditEvent:
     """Append an audit event to the session (the request edge commits it)."""
+    # current_user is a proxy: record the user it stands for, not "LocalProxy".
+    actor = actor._get_current_object() if hasattr(actor, "_get_current_object") else actor
+    obj = obj._get_current_object() if hasattr(obj, "_get_current_object") else obj
     ip = None
     if has_request_context():
         ip = request.headers.get("X-Forwarded-For", request.remote_addr or "")[:64] or None
