@@ -6,13 +6,13 @@ FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
 ASSETS := app/static/govuk/.copied-5.7.1
 
-.PHONY: run test setup venv assets db clean lint test-sqlite test-postgres e2e bench
+.PHONY: run test setup venv assets db clean lint test-sqlite test-postgres e2e bench security
 
 run: setup db
 	@echo "Waypoint is at http://127.0.0.1:5000  (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: setup test-sqlite test-postgres
+test: setup test-sqlite test-postgres security
 
 setup: venv assets
 
@@ -48,6 +48,18 @@ test-postgres:
 
 lint:
 	$(BIN)/ruff check app tests bench config.py wsgi.py
+
+# Dependencies and code (SECURITY.md "Dependencies"): fail on any medium/high bandit finding or any known
+# vulnerability not excepted in security-exceptions.txt; pip-audit needs PyPI's advisory API, so a network
+# failure is reported loudly but does not fail the target.
+security: venv
+	$(BIN)/bandit -r app -ll -q -f txt && echo "bandit: 0 medium/high findings"
+	@ignores=$$(grep -Eo '^[A-Z]+-[A-Za-z0-9-]+' security-exceptions.txt 2>/dev/null | sed 's/^/--ignore-vuln /' | tr '\n' ' '); \
+	out=$$($(BIN)/pip-audit -r requirements.txt --progress-spinner off $$ignores 2>&1); rc=$$?; echo "$$out" | grep -v "could not be audited"; \
+	if [ $$rc -eq 0 ]; then echo "pip-audit: 0 known vulnerabilities"; \
+	elif echo "$$out" | grep -Eqi "connection|timed out|max retries|name resolution|network is unreachable|temporary failure"; then \
+	  echo "!! pip-audit could not reach the advisory service: dependencies NOT audited this run"; \
+	else exit $$rc; fi
 
 bench: setup
 	$(BIN)/python -m bench.run

@@ -18,6 +18,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     register_request_hooks(app)
     register_cli(app)
     register_errorhandlers(app)
+    if app.config.get("ENV_NAME") == "production":
+        from app.production import check_production
+
+        check_production(app)
     return app
 
 
@@ -41,12 +45,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from app.auth.models import User
+        from app.auth.sessions import load_session_user
 
-        try:
-            return db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
+        return load_session_user(user_id)
 
 
 def register_templates(app: Flask) -> None:
@@ -73,7 +74,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(programmes.bp, url_prefix="/programmes")
-    for name in ("referrals", "reports", "finance", "api"):
+    for name in ("referrals", "reports", "finance", "api", "admin"):
         _register_optional(app, name)
 
 

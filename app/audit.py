@@ -69,6 +69,9 @@ def _last_hash() -> str:
 def record(actor, action: str, obj=None, *, detail: dict | None = None, reason: str | None = None,
            person_id: int | None = None) -> AuditEvent:
     """Append an audit event to the session (the request edge commits it)."""
+    # current_user is a proxy: record the user it stands for, not "LocalProxy".
+    actor = actor._get_current_object() if hasattr(actor, "_get_current_object") else actor
+    obj = obj._get_current_object() if hasattr(obj, "_get_current_object") else obj
     ip = None
     if has_request_context():
         ip = request.headers.get("X-Forwarded-For", request.remote_addr or "")[:64] or None
@@ -88,6 +91,10 @@ def record(actor, action: str, obj=None, *, detail: dict | None = None, reason: 
         reason=reason,
     )
     db.session.flush()  # make sure earlier events in this transaction have ids and hashes
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two transactions appending at once would both link to the same predecessor and fork the chain;
+        # this lock (released at commit) makes appends take turns. SQLite's BEGIN IMMEDIATE already does.
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(727401)"))
     event.prev_hash = _last_hash()
     event.hash = event.compute_hash()
     db.session.add(event)
@@ -114,3 +121,26 @@ def verify_chain() -> tuple[int, list[int]]:
             bad.append(event.id)
         prev = event.hash
     return checked, bad
+
+
+def person_for_route(view_args: dict) -> int | None:
+    """The person a URL is about, from its person, referral or contact id (for access histories)."""
+    from app.referrals.models import Contact, Referral
+
+    if view_args.get("person_id") is not None:
+        return int(view_args["person_id"])
+    if view_args.get("referral_id") is not None:
+        return db.session.execute(sa.select(Referral.person_id).where(Referral.id == view_args["referral_id"])).scalar()
+    if view_args.get("contact_id") is not None:
+        return db.session.execute(
+            sa.select(Referral.person_id).join(Contact, Contact.referral_id == Referral.id)
+            .where(Contact.id == view_args["contact_id"])
+        ).scalar()
+    return None
+
+
+def record_export(actor, what: str, fmt: str, *, person_id: int | None = None, rows: int | None = None,
+                  detail: dict | None = None) -> AuditEvent:
+    """Every export writes one of these (SECURITY.md §7): what, in which format, how many rows."""
+    return record(actor, f"export.{what}", detail={"format": fmt, "rows": rows, **(detail or {})},
+                  person_id=person_id)

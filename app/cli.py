@@ -6,7 +6,8 @@ import importlib
 import click
 from flask import Flask
 
-DOMAIN_CLIS = ("app.auth.cli", "app.programmes.cli", "app.referrals.cli", "app.reports.cli", "app.finance.cli")
+DOMAIN_CLIS = ("app.auth.cli", "app.programmes.cli", "app.referrals.cli", "app.reports.cli", "app.finance.cli",
+               "app.privacy.cli")
 
 
 def register_commands(app: Flask) -> None:

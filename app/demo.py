@@ -348,6 +348,8 @@ def register(app) -> None:
     @click.option("--people", default=400, show_default=True, help="How many fictional young people to create.")
     def demo_data(people: int):
         """Load the demo VRU (fictional people) into an empty database; safe to run twice."""
+        if app.config.get("ENV_NAME") == "production":
+            raise click.ClickException("Demo accounts have a published password: not in production.")
         if demo_present():
             click.echo("Demo data is already loaded; nothing was created.")
         else:

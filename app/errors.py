@@ -41,9 +41,34 @@ def _render(code: int, description: str | None = None):
     return render_template("errors/error.html", code=code, title=title, description=description), code
 
 
+def _audit_refusal(code: int) -> None:
+    """A signed-in person refused a page, or asking for a record out of their scope, is audited
+    (SECURITY.md §3): a run of 404s on ids is what probing another provider's records looks like."""
+    from flask import g
+    from flask_login import current_user
+
+    from app import audit
+    from app.db import db
+
+    if g.get("denial_audited") or not current_user or not current_user.is_authenticated:
+        return
+    args = request.view_args or {}
+    if code == 404 and not any(k.endswith("_id") for k in args):
+        return  # a mistyped address, not a record
+    db.session.rollback()
+    audit.record(current_user, "access.denied" if code == 403 else "access.not_found",
+                 detail={"endpoint": request.endpoint, "method": request.method,
+                         "args": {k: str(v) for k, v in args.items()}},
+                 person_id=audit.person_for_route(args))
+    db.session.commit()
+    g.denial_audited = True
+
+
 def register_errorhandlers(app) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
+        if exc.code in (403, 404):
+            _audit_refusal(exc.code)
         if exc.code and exc.code >= 500:
             app.logger.exception("HTTP %s", exc.code)
         desc = exc.description if exc.code in (400, 405, 409, 413, 429) else None

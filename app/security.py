@@ -1,7 +1,7 @@
 """Request hooks: sign-in required everywhere but public views; security headers (SECURITY.md §6)."""
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 CSP = (
@@ -9,6 +9,8 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+ENROLMENT_ENDPOINTS = {"auth.two_factor_setup", "auth.sign_out"}
 
 
 def register_security(app: Flask) -> None:
@@ -24,7 +26,16 @@ def register_security(app: Flask) -> None:
         if not current_user.is_authenticated:
             from app.extensions import login_manager
 
+            ended = g.pop("session_ended", None)
+            if ended:
+                flash("You were signed out because you had not used Waypoint for a while." if ended == "idle"
+                      else "You were signed out because you signed in a long time ago. Sign in again.", "info")
+                return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
             return login_manager.unauthorized()
+        # Roles that must have a second factor reach nothing else until they have set one up.
+        if (current_user.two_factor_required and not current_user.two_factor_enabled
+                and request.endpoint not in ENROLMENT_ENDPOINTS):
+            return redirect(url_for("auth.two_factor_setup"))
         return None
 
     @app.after_request

@@ -152,9 +152,37 @@ def client(app):
     return app.test_client()
 
 
+def totp_code(secret: str, user=None) -> str:
+    """The code an authenticator app would show now; the next step's if this one was already used."""
+    import time
+
+    import pyotp
+
+    from app.auth.two_factor import STEP
+
+    step = int(time.time() // STEP)
+    if user is not None and user.totp_last_step is not None and user.totp_last_step >= step:
+        step = user.totp_last_step + 1
+    return pyotp.TOTP(secret).at(step * STEP)
+
+
 def sign_in(client, user, password: str = TEST_PASSWORD):
+    """Sign in as a browser would, completing the second factor (or its first-time set-up) when asked."""
+    from app.db import db
+
     response = client.post("/sign-in", data={"email": user.email, "password": password})
     assert response.status_code == 302, f"sign-in failed for {user.email}: {response.status_code}"
+    if response.headers["Location"].endswith("/sign-in/code"):
+        db.session.refresh(user)
+        response = client.post("/sign-in/code", data={"code": totp_code(user.totp_secret, user)})
+        assert response.status_code == 302 and "/sign-in" not in response.headers["Location"], \
+            f"second factor failed for {user.email}"
+    if response.headers["Location"].endswith("/account/two-factor"):
+        page = client.get("/account/two-factor").get_data(as_text=True)
+        secret = re.search(r'data-testid="totp-key">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+        response = client.post("/account/two-factor", data={"code": totp_code(secret)})
+        assert response.status_code == 302, f"second-factor set-up failed for {user.email}"
+        db.session.refresh(user)
     return response
 
 

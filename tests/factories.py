@@ -5,10 +5,11 @@ from datetime import date, datetime, time
 from types import SimpleNamespace
 
 import factory
+import pyotp
 from factory.alchemy import SQLAlchemyModelFactory
 
 from app.auth.models import Organisation, OrganisationKind, User
-from app.auth.roles import Role
+from app.auth.roles import Role, two_factor_required
 from app.db import db
 from app.programmes.models import (
     Cohort, CountingWindow, HomeOfficeCategory, Programme, ProgrammeKind, Site, SiteSetting, Target, TargetMeasure,
@@ -56,6 +57,8 @@ class UserFactory(Base):
     password_hash = factory.LazyFunction(lambda: password_hash("correct horse battery staple"))
     role = Role.YOUTH_WORKER
     organisation = factory.SubFactory(OrganisationFactory)
+    # Roles that must use a second factor have one set up, as they would after their first sign-in.
+    totp_secret = factory.LazyAttribute(lambda o: pyotp.random_base32() if two_factor_required(o.role) else None)
 
 
 class ProgrammeFactory(Base):

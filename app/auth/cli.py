@@ -15,6 +15,8 @@ def register(app) -> None:
     def users():
         """User accounts."""
 
+    register_recovery(users)
+
     @users.command("create")
     @click.option("--email", required=True)
     @click.option("--name", "full_name", required=True)
@@ -32,3 +34,23 @@ def register(app) -> None:
         create_user(email=email, full_name=full_name, password=password, role=Role(role), organisation=org)
         db.session.commit()
         click.echo(f"Created {email} ({Role(role).label}, {org.name}).")
+
+
+def register_recovery(users) -> None:
+    @users.command("reset-2fa")
+    @click.option("--email", required=True)
+    def reset_2fa(email):
+        """Clear an account's second factor (lost phone); they set it up again at their next sign-in."""
+        from app import audit
+        from app.auth.models import User
+        from app.auth.sessions import revoke_all
+
+        user = db.session.execute(sa.select(User).where(sa.func.lower(User.email) == email.strip().lower())).scalar_one_or_none()
+        if user is None:
+            raise click.BadParameter(f"No account with email {email!r}", param_hint="--email")
+        user.totp_secret = None
+        user.totp_last_step = None
+        revoke_all(user, "two_factor_reset")
+        audit.record(None, "admin.two_factor_reset", user, detail={"via": "cli"})
+        db.session.commit()
+        click.echo(f"Second factor cleared for {user.email}; they will set it up at their next sign-in.")

@@ -26,8 +26,14 @@ def requires(*capabilities: Capability):
                 from app import audit
                 from app.db import db
 
-                audit.record(current_user, "access.denied", detail={"capabilities": [c.value for c in capabilities]})
+                from flask import g, request
+
+                audit.record(current_user, "access.denied", detail={
+                    "capabilities": [c.value for c in capabilities], "endpoint": request.endpoint,
+                    "method": request.method, "args": {k: str(v) for k, v in kwargs.items()}},
+                    person_id=audit.person_for_route(kwargs))
                 db.session.commit()
+                g.denial_audited = True
                 abort(403)
             return view(*args, **kwargs)
 
@@ -50,3 +56,27 @@ def declared_rule(view) -> str | None:
     if caps is not None:
         return "requires " + ",".join(sorted(c.value for c in caps))
     return None
+
+
+def personal_data(view):
+    """Mark a view that shows people's personal data; each successful view writes an audit event
+    (SECURITY.md §3). The event names the person when the URL does (person, referral or contact id), so
+    the person's access history shows it. Roles without casework see no people and are not logged here."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        from flask import make_response, request
+
+        from app import audit
+        from app.db import db
+
+        response = make_response(view(*args, **kwargs))
+        if response.status_code < 400 and current_user.is_authenticated and current_user.can(Capability.VIEW_CASEWORK):
+            audit.record(current_user, "personal_data.viewed", person_id=audit.person_for_route(kwargs),
+                         detail={"endpoint": request.endpoint, "args": {k: str(v) for k, v in kwargs.items()},
+                                 "query": request.query_string.decode()[:200] or None})
+            db.session.commit()
+        return response
+
+    wrapped.shows_personal_data = True
+    return wrapped

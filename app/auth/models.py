@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.roles import Capability, Role, role_can
+from app.auth.roles import Capability, Role, role_can, two_factor_required
 from app.db import LabelledEnum, Model, str_enum
 
 
@@ -47,6 +47,9 @@ class User(UserMixin, Model):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The last TOTP time step accepted, so a code cannot be replayed (ASVS 2.8.4).
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    password_changed_at: Mapped[datetime | None]
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     organisation: Mapped[Organisation] = relationship(back_populates="users", lazy="joined")
@@ -54,6 +57,14 @@ class User(UserMixin, Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot sign in
         return bool(self.active)
+
+    @property
+    def two_factor_required(self) -> bool:
+        return two_factor_required(self.role)
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return bool(self.totp_secret)
 
     def can(self, capability: Capability) -> bool:
         return role_can(self.role, capability)
@@ -64,3 +75,20 @@ class User(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"
+
+
+class UserSession(Model):
+    """A server-side sign-in session (SECURITY.md §5). The cookie holds a random id; only its hash is stored,
+    so a copy of the table cannot be replayed as cookies. Revoking sets revoked_at."""
+
+    __tablename__ = "user_sessions"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    last_seen_at: Mapped[datetime]
+    ip: Mapped[str | None] = mapped_column(sa.String(64))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(300))
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(60))
+
+    user: Mapped[User] = relationship()

@@ -1,6 +1,8 @@
 """argon2id password hashing and the password policy (SECURITY.md §4)."""
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
@@ -44,14 +46,16 @@ def _DUMMY_HASH() -> str:  # noqa: N802 - reads like a constant at the call site
     return _dummy_cache[fast]
 
 
-def common_passwords() -> set[str]:
+@functools.cache
+def common_passwords() -> frozenset[str]:
     from pathlib import Path
 
     path = Path(__file__).with_name("common_passwords.txt")
     words = set(_BUILTIN_COMMON)
     if path.exists():
-        words |= {w.strip().lower() for w in path.read_text(encoding="utf-8").splitlines() if w.strip()}
-    return words
+        words |= {w.strip().lower() for w in path.read_text(encoding="utf-8").splitlines()
+                  if w.strip() and not w.startswith("#")}
+    return frozenset(words)
 
 
 def password_problem(password: str, *, email: str | None = None) -> str | None:
@@ -60,6 +64,6 @@ def password_problem(password: str, *, email: str | None = None) -> str | None:
         return f"Password must be at least {MIN_LENGTH} characters long"
     if password.lower() in common_passwords():
         return "That password is too common. Choose a different one"
-    if email and password.lower() == email.lower():
+    if email and (password.lower() == email.lower() or password.lower() == email.split("@")[0].lower()):
         return "Password must not be your email address"
     return None

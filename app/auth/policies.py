@@ -2,11 +2,13 @@
 
 Provider staff see their own organisation's referrals, and the people those referrals (or their
 own records) concern. The programme office sees every organisation. Roles without casework
-capability see no people at all. Out-of-scope loads are 404, never 403, so ids leak nothing.
+capability see no people at all. People whose processing is restricted (and their referrals) are visible
+only to the data-protection capability. Out-of-scope loads are 404, never 403, so ids leak nothing.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.orm  # noqa: F401  (sa.orm.aliased)
 from flask import abort
 
 from app.auth.roles import Capability
@@ -17,15 +19,25 @@ def _casework_allowed(user) -> bool:
     return bool(user and user.is_authenticated and user.can(Capability.VIEW_CASEWORK))
 
 
+def _sees_restricted(user) -> bool:
+    """Restricted records (UK GDPR Art. 18) are visible only with the data-protection capability."""
+    return user.can(Capability.DATA_PROTECTION)
+
+
 def referral_scope(user):
     """A WHERE clause limiting Referral rows to the user's scope."""
-    from app.referrals.models import Referral
+    from app.referrals.models import Person, Referral
 
     if not _casework_allowed(user):
         return sa.false()
-    if user.sees_all_organisations:
-        return sa.true()
-    return Referral.provider_id == user.organisation_id
+    clauses = []
+    if not user.sees_all_organisations:
+        clauses.append(Referral.provider_id == user.organisation_id)
+    if not _sees_restricted(user):
+        # An alias, so the subquery never correlates with a Person the outer query happens to join.
+        restricted = sa.orm.aliased(Person)
+        clauses.append(~sa.exists().where(restricted.id == Referral.person_id, restricted.restricted.is_(True)))
+    return sa.and_(sa.true(), *clauses)
 
 
 def person_scope(user):
@@ -34,12 +46,14 @@ def person_scope(user):
 
     if not _casework_allowed(user):
         return sa.false()
-    if user.sees_all_organisations:
-        return sa.true()
-    has_referral = sa.exists().where(
-        Referral.person_id == Person.id, Referral.provider_id == user.organisation_id
-    )
-    return sa.or_(Person.organisation_id == user.organisation_id, has_referral)
+    clauses = []
+    if not user.sees_all_organisations:
+        theirs = sa.orm.aliased(Referral)  # never correlates with a Referral the outer query joins
+        has_referral = sa.exists().where(theirs.person_id == Person.id, theirs.provider_id == user.organisation_id)
+        clauses.append(sa.or_(Person.organisation_id == user.organisation_id, has_referral))
+    if not _sees_restricted(user):
+        clauses.append(Person.restricted.is_(False))
+    return sa.and_(sa.true(), *clauses)
 
 
 def organisation_scope(user, column):

@@ -41,6 +41,8 @@ class Capability(enum.Enum):
     # administration and privacy
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    # restricted records, access histories, subject access, erasure (SECURITY.md §10)
+    DATA_PROTECTION = "data_protection"
     # everyone signed in
     VIEW_HOME = "view_home"
     MANAGE_OWN_ACCOUNT = "manage_own_account"
@@ -64,7 +66,7 @@ MATRIX: dict[Role, frozenset[Capability]] = {
         C.VIEW_CASEWORK, C.VIEW_ORG_CASELOAD, C.VIEW_ALL_ORGANISATIONS, C.MERGE_PEOPLE,
         C.REASSIGN_REFERRAL, C.EXPORT_EVALUATION,
         C.VIEW_PROGRAMMES, C.MANAGE_PROGRAMMES, C.VIEW_TARGETS, C.MANAGE_RETURNS, C.RECORD_TRAINING,
-        C.VIEW_FINANCE, C.VIEW_AUDIT,
+        C.VIEW_FINANCE, C.VIEW_AUDIT, C.DATA_PROTECTION,
     }),
     # Finance sees money, never identities (SECURITY.md §2).
     Role.FINANCE: frozenset(_EVERYONE | {C.VIEW_FINANCE, C.MANAGE_FINANCE, C.VIEW_PROGRAMMES}),
@@ -79,3 +81,11 @@ def capabilities_of(role: Role) -> frozenset[Capability]:
 
 def role_can(role: Role, capability: Capability) -> bool:
     return capability in MATRIX[role]
+
+
+# Roles whose accounts must have a TOTP second factor (SECURITY.md §4); everyone else may opt in.
+TWO_FACTOR_REQUIRED = frozenset({Role.PROGRAMME_OFFICE, Role.FINANCE, Role.ADMIN})
+
+
+def two_factor_required(role: Role) -> bool:
+    return role in TWO_FACTOR_REQUIRED

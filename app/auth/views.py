@@ -1,17 +1,25 @@
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from app import audit
-from app.auth import bp
+from app.auth import bp, services, sessions, two_factor
 from app.auth.decorators import public, requires
-from app.auth.forms import SignInForm
+from app.auth.forms import ChangePasswordForm, CodeForm, ConfirmForm, SignInForm
+from app.auth.models import User
 from app.auth.roles import Capability
-from app.auth.services import SIGN_IN_FAILED, authenticate
 from app.db import db
+from app.errors import DomainError
+from app.forms import attach_error
+
+PENDING_USER = "mfa_user_id"
+PENDING_SINCE = "mfa_since"
+PENDING_NEXT = "mfa_next"
+PENDING_SECRET = "mfa_new_secret"
+PENDING_SECONDS = 300
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -23,6 +31,16 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _finish_sign_in(user: User, next_url: str | None):
+    services.complete_sign_in(user)  # clears the cookie session and mints a new session id
+    db.session.commit()
+    login_user(user)
+    if user.two_factor_required and not user.two_factor_enabled:
+        flash("Your role needs a second factor. Set up an authenticator app to continue.", "info")
+        return redirect(url_for("auth.two_factor_setup"))
+    return redirect(next_url or url_for("main.home"))
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
 def sign_in():
@@ -31,20 +49,120 @@ def sign_in():
     form = SignInForm()
     failed = False
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        user = services.authenticate(form.email.data, form.password.data)
         db.session.commit()
+        next_url = _safe_next(request.args.get("next"))
+        if user is not None and user.two_factor_enabled:
+            session.clear()
+            session[PENDING_USER] = user.id
+            session[PENDING_SINCE] = int(time.time())
+            session[PENDING_NEXT] = next_url
+            return redirect(url_for("auth.sign_in_code"))
         if user is not None:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+            return _finish_sign_in(user, next_url)
         failed = True
-    return render_template("auth/sign_in.html", form=form, failed=failed, failed_message=SIGN_IN_FAILED)
+    return render_template("auth/sign_in.html", form=form, failed=failed, failed_message=services.SIGN_IN_FAILED)
+
+
+def _pending_user() -> User | None:
+    uid, since = session.get(PENDING_USER), session.get(PENDING_SINCE)
+    if not uid or not since or time.time() - since > PENDING_SECONDS:
+        return None
+    return db.session.get(User, uid)
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@public
+def sign_in_code():
+    user = _pending_user()
+    if user is None:
+        session.pop(PENDING_USER, None)
+        flash("Sign in again: the security code step timed out.", "info")
+        return redirect(url_for("auth.sign_in"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        ok = services.check_second_factor(user, form.code.data)
+        db.session.commit()
+        if ok:
+            return _finish_sign_in(user, session.get(PENDING_NEXT))
+        form.code.errors = [services.CODE_FAILED]
+    return render_template("auth/code.html", form=form, page_title="Enter your security code")
 
 
 @bp.route("/sign-out", methods=["POST"])
 @requires(Capability.VIEW_HOME)
 def sign_out():
-    audit.record(current_user, "auth.signed_out", current_user)
+    services.sign_out(current_user)
     db.session.commit()
     logout_user()
+    session.clear()
     flash("You have been signed out.", "success")
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/account")
+@requires(Capability.MANAGE_OWN_ACCOUNT)
+def account():
+    return render_template("auth/account.html", page_title="Your account", confirm=ConfirmForm())
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires(Capability.MANAGE_OWN_ACCOUNT)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            user = current_user._get_current_object()
+            sessions.start_session(user)  # this browser carries on; every other session has ended
+            db.session.commit()
+            login_user(user)
+            flash("Your password has been changed. You have been signed out everywhere else.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/password.html", form=form, page_title="Change your password",
+                           breadcrumbs=[{"text": "Your account", "href": url_for("auth.account")}])
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@requires(Capability.MANAGE_OWN_ACCOUNT)
+def two_factor_setup():
+    if current_user.two_factor_enabled:
+        flash("Your second factor is already set up.", "info")
+        return redirect(url_for("auth.account"))
+    secret = session.get(PENDING_SECRET) or two_factor.new_secret()
+    session[PENDING_SECRET] = secret
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            services.enrol_two_factor(current_user, secret, form.code.data)
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            session.pop(PENDING_SECRET, None)
+            flash("Your authenticator app is set up. You will be asked for a code each time you sign in.", "success")
+            return redirect(url_for("main.home"))
+    uri = two_factor.provisioning_uri(secret, current_user.email)
+    return render_template("auth/two_factor_setup.html", form=form, qr=two_factor.qr_data_uri(uri),
+                           key=two_factor.grouped(secret), page_title="Set up your authenticator app")
+
+
+@bp.route("/account/two-factor/turn-off", methods=["POST"])
+@requires(Capability.MANAGE_OWN_ACCOUNT)
+def two_factor_turn_off():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.turn_off_two_factor(current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "info")
+        else:
+            db.session.commit()
+            flash("The second factor is turned off for your account.", "success")
+    return redirect(url_for("auth.account"))

@@ -5,7 +5,7 @@ from datetime import date
 from flask import current_app, render_template
 from flask_login import current_user
 
-from app.auth.decorators import public, requires
+from app.auth.decorators import personal_data, public, requires
 from app.auth.roles import Capability as C
 from app.main import bp, queries
 from app.periods import fy_bounds, fy_label, fy_of
@@ -18,6 +18,7 @@ def _today() -> date:
 
 @bp.route("/")
 @requires(C.VIEW_HOME)
+@personal_data  # a youth worker's home lists their open cases by name
 def home():
     user = current_user
     today = _today()

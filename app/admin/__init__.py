@@ -1,0 +1,7 @@
+"""Administration: accounts, organisations, the audit log, and the data-protection pages."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, template_folder="templates")
+URL_PREFIX = "/admin"
+
+from app.admin import views  # noqa: E402,F401

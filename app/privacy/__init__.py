@@ -1,0 +1,1 @@
+"""UK-law behaviours (SECURITY.md §10): retention, subject access, erasure and restriction."""
