@@ -115,7 +115,7 @@ class PersonForm(FlaskForm):
     family_name = StringField("Last name", widget=GovTextInput(),
                               validators=[InputRequired(message="Enter their last name"),
                                           Length(max=100, message="Last name must be 100 characters or fewer")])
-    date_of_birth = GovDateField("Date of birth", description="For example, 27 3 2008", earliest=EARLIEST,
+    date_of_birth = OptionalDateField("Date of birth", description="For example, 27 3 2008", earliest=EARLIEST,
                                  latest_today=True, validators=[Optional()])
     estimated_age = WholeNumberField("Estimated age, if the date of birth is not known", example=15,
                                      validators=[Optional(), NumberRange(min=0, max=120, message="Enter an age from 0 to 120")])
@@ -135,7 +135,7 @@ class PersonForm(FlaskForm):
 class ReferralForm(FlaskForm):
     site_id = SelectField("Programme and site", coerce=int, widget=GovSelect(),
                           validators=[InputRequired(message="Choose the programme and site")])
-    referred_on = GovDateField("Referral date", validators=[Required(message="Enter the referral date")],
+    referred_on = OptionalDateField("Referral date", validators=[Required(message="Enter the referral date")],
                                earliest=EARLIEST, latest_today=True)
     referred_time = TimeOfDayField("Time of referral", description="24-hour clock, like 14:30. Leave blank for now.",
                                    validators=[Optional()])
@@ -167,7 +167,7 @@ class ContactForm(FlaskForm):
                           widget=GovRadioInput(), validators=[InputRequired(message="Say whether they attended")])
     mode = RadioField("How", choices=ContactMode.choices(), widget=GovRadioInput(),
                       validators=[InputRequired(message="Choose how the contact happened")])
-    occurred_on = GovDateField("Date", validators=[Required(message="Enter the date of the contact")],
+    occurred_on = OptionalDateField("Date", validators=[Required(message="Enter the date of the contact")],
                                earliest=EARLIEST, latest_today=True)
     occurred_time = TimeOfDayField("Time", description="24-hour clock, like 14:30", validators=[Optional()])
     duration_minutes = WholeNumberField("Duration in minutes", example=45, validators=[
@@ -185,7 +185,7 @@ class StatusForm(FlaskForm):
 
 class OutcomeForm(FlaskForm):
     outcome_type = RadioField("Outcome", widget=GovRadioInput(), validators=[InputRequired(message="Choose the outcome")])
-    achieved_on = GovDateField("Date achieved", validators=[Required(message="Enter the date")], earliest=EARLIEST,
+    achieved_on = OptionalDateField("Date achieved", validators=[Required(message="Enter the date")], earliest=EARLIEST,
                                latest_today=True)
     notes = TextAreaField("Notes (optional)", widget=GovTextArea(), validators=[Optional(), NOTE_LENGTH])
     submit = SubmitField("Save outcome", widget=GovSubmitInput())
@@ -197,7 +197,7 @@ class MeasureForm(FlaskForm):
     time_point = RadioField("Time point", choices=TimePoint.choices(), widget=GovRadioInput(),
                             validators=[InputRequired(message="Choose baseline, review or exit")])
     value = ScoreField("Score", validators=[InputRequired(message="Enter the score, like 7")])
-    measured_on = GovDateField("Date measured", validators=[Required(message="Enter the date")], earliest=EARLIEST,
+    measured_on = OptionalDateField("Date measured", validators=[Required(message="Enter the date")], earliest=EARLIEST,
                                latest_today=True)
     higher_is_better = BooleanField("A higher score is better on this measure", widget=GovCheckboxInput())
     submit = SubmitField("Save measure", widget=GovSubmitInput())
@@ -212,7 +212,7 @@ class CloseForm(FlaskForm):
                         validators=[InputRequired(message="Choose the reason for closing")])
     other_reason = StringField("If other, say why", widget=GovTextInput(),
                                validators=[Optional(), Length(max=150, message="Use 150 characters or fewer")])
-    closed_on = GovDateField("Date closed", validators=[Required(message="Enter the date the case closed")],
+    closed_on = OptionalDateField("Date closed", validators=[Required(message="Enter the date the case closed")],
                              earliest=EARLIEST, latest_today=True)
     submit = SubmitField("Close the case", widget=GovSubmitInput())
 

@@ -32,7 +32,7 @@ def people_search(user, *, text: str | None = None, date_of_birth: date | None =
         stmt = stmt.where(sa.or_(by_name, *by_reference))
     if date_of_birth:
         stmt = stmt.where(Person.date_of_birth == date_of_birth)
-    return stmt.order_by(Person.family_name, Person.given_name, Person.id)
+    return stmt.options(selectinload(Person.organisation)).order_by(Person.family_name, Person.given_name, Person.id)
 
 
 def open_referral_counts(person_ids: list[int]) -> dict[int, int]:

@@ -15,7 +15,7 @@ from app import audit
 from app.auth.models import User
 from app.auth.policies import organisation_scope, referral_scope
 from app.auth.roles import Capability
-from app.db import db, utcnow
+from app.db import db
 from app.errors import DomainError
 from app.programmes.models import Programme, Site
 from app.referrals import allocation, eligibility
@@ -53,7 +53,7 @@ def _record_status(actor, referral: Referral, to: S, note: str | None = None, at
         raise DomainError(f"A {referral.status.label.lower()} referral can move to {allowed}, not "
                           f"{to.label.lower()}", "to_status")
     db.session.add(ReferralStatusChange(referral=referral, from_status=referral.status, to_status=to,
-                                        changed_by_id=actor.id, changed_at=at or utcnow(), note=note))
+                                        changed_by_id=actor.id, changed_at=at or uk_now(), note=note))
     audit.record(actor, "referral.status_changed", referral,
                  detail={"from": referral.status.value, "to": to.value, "note": bool(note)})
     referral.status = to
@@ -103,7 +103,7 @@ def submit_referral(actor, person: Person, *, programme_id: int, site_id: int, r
         _allocate(referral, programme, site)
     flush()
     db.session.add(ReferralStatusChange(referral=referral, from_status=None, to_status=S.RECEIVED,
-                                        changed_by_id=actor.id, changed_at=utcnow()))
+                                        changed_by_id=actor.id, changed_at=referral.referred_at))
     audit.record(actor, "referral.submitted", referral, detail={
         "programme": programme.name, "site": site.name, "age": age, "eligible": judged.eligible,
         "override_reason": override_reason if not judged.eligible else None, "trial_arm": referral.trial_arm.value,

@@ -76,7 +76,7 @@ def _checked_values(values: dict) -> dict:
     if "nhs_number" in out:
         raw = clean(out["nhs_number"])
         if raw and not valid_nhs_number(raw):
-            raise DomainError("Enter a valid 10-digit NHS number, like 485 777 3456", "nhs_number")
+            raise DomainError("Enter a valid 10-digit NHS number, like 943 476 5919", "nhs_number")
         out["nhs_number"] = normalise_nhs_number(raw)
     for f in ("gender_identity", "home_area", "police_reference"):
         if f in out:

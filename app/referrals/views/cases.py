@@ -38,15 +38,16 @@ def _timeline(referral) -> list[dict]:
 def case(referral_id: int):
     referral = queries.load_case(get_referral_for(current_user, referral_id))
     audit.record(current_user, "referral.viewed", referral)
-    db.session.commit()
     last_measure = max((m.measured_on for m in referral.measures), default=None)
     due = follow_up_due(referral.referred_on, referral.trial_arm is not TrialArm.NONE, date.today(), last_measure)
-    return render_template(
+    html = render_template(
         "referrals/case.html", referral=referral, person=referral.person, timeline=_timeline(referral),
         next_statuses=[s for s in next_statuses(referral.status) if s is not ReferralStatus.CLOSED],
         attended=sum(1 for c in referral.contacts if c.attended), follow_up=due,
         page_title=f"{referral.person.display_name} — {referral.programme.name}",
         breadcrumbs=case_crumbs(referral)[:2])
+    db.session.commit()  # after rendering: committing first would expire the eager-loaded timeline
+    return html
 
 
 def _load(referral_id: int):

@@ -33,9 +33,10 @@ def people():
                               page=page_number(), per_page=25, error_out=False)
         counts = queries.open_referral_counts([p.id for p in results.items])
         audit.record(current_user, "people.searched", detail={"results": results.total})
-        db.session.commit()
-    return render_template("referrals/people.html", form=form, results=results, counts=counts, searched=searched,
+    html = render_template("referrals/people.html", form=form, results=results, counts=counts, searched=searched,
                            page_title="Find a person")
+    db.session.commit()  # after rendering, so the page is drawn from what was loaded, not re-read row by row
+    return html
 
 
 def _person_values(form: PersonForm) -> dict:
@@ -85,9 +86,10 @@ def person(person_id: int):
         return redirect(url_for("referrals.person", person_id=person.merged_into_id))
     referrals = queries.person_referrals(current_user, person.id)
     audit.record(current_user, "person.viewed", person)
-    db.session.commit()
-    return render_template("referrals/person.html", person=person, referrals=referrals, page_title=person.display_name,
+    html = render_template("referrals/person.html", person=person, referrals=referrals, page_title=person.display_name,
                            breadcrumbs=[{"text": "People", "href": url_for("referrals.people")}])
+    db.session.commit()
+    return html
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
