@@ -180,7 +180,7 @@ def log_contact(actor, referral: Referral, *, occurred_at: datetime, mode: Conta
             warnings.append(f"Sessions are usually {programme.cadence_days} days apart; this one is "
                             f"{int(gap)} day{'s' if int(gap) != 1 else ''} from another.")
     contact = Contact(referral=referral, occurred_at=occurred_at, mode=mode, attended=attended,
-                      duration_minutes=duration_minutes, worker_id=actor.id, notes=notes)
+                      duration_minutes=duration_minutes if attended else None, worker_id=actor.id, notes=notes)
     db.session.add(contact)
     flush()
     recompute_reach(referral)

@@ -24,13 +24,15 @@ from app.referrals.views._helpers import case_crumbs, conflict_redirect, fail
 
 
 def _timeline(referral) -> list[dict]:
-    items = [{"at": c.occurred_at, "kind": "contact", "obj": c} for c in referral.contacts]
-    items += [{"at": s.changed_at, "kind": "status", "obj": s} for s in referral.status_changes]
-    items += [{"at": datetime.combine(o.achieved_on, datetime.min.time()), "kind": "outcome", "obj": o}
-              for o in referral.outcomes]
-    items += [{"at": datetime.combine(m.measured_on, datetime.min.time()), "kind": "measure", "obj": m}
-              for m in referral.measures]
-    return sorted(items, key=lambda i: (i["at"], i["kind"]), reverse=True)
+    """Newest first; at the same moment a session sits below the status changes it caused."""
+    def day(d):
+        return datetime.combine(d, datetime.min.time())
+
+    items = [{"key": (c.occurred_at, 0, c.id), "kind": "contact", "obj": c} for c in referral.contacts]
+    items += [{"key": (s.changed_at, 1, s.id), "kind": "status", "obj": s} for s in referral.status_changes]
+    items += [{"key": (day(o.achieved_on), 2, o.id), "kind": "outcome", "obj": o} for o in referral.outcomes]
+    items += [{"key": (day(m.measured_on), 3, m.id), "kind": "measure", "obj": m} for m in referral.measures]
+    return sorted(items, key=lambda i: i["key"], reverse=True)
 
 
 @bp.route("/<int:referral_id>")
