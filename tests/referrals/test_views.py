@@ -251,3 +251,17 @@ def test_evaluator_export_is_pseudonymised(world, client, app):
     manager = app.test_client()
     sign_in(manager, world.manager_a)
     assert manager.get(f"/referrals/evaluation-export?programme_id={trial.id}&format=csv").status_code == 403
+
+
+def test_case_page_query_count_does_not_grow_with_its_timeline(world, client):
+    sign_in(client, world.worker_a)
+    path = f"/referrals/{world.referral_a.id}"
+    client.get(path)
+    with count_queries() as small:
+        assert client.get(path).status_code == 200
+    for n in range(60):
+        ContactFactory(referral=world.referral_a, attended=n % 3 != 0)
+    with count_queries() as large:
+        assert client.get(path).status_code == 200
+    print(f"\ncase page: {len(small)} queries with 1 contact, {len(large)} with 61")
+    assert len(small) == len(large)
