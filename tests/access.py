@@ -6,11 +6,12 @@ from app.auth.roles import Role
 # Parameter name → attribute of the `world` fixture whose id fills it (own-organisation object).
 OWN = {
     "programme_id": "programme", "site_id": "site_a", "referral_id": "referral_a", "person_id": "person_a",
-    "contact_id": "contact_a", "user_id": "worker_a", "organisation_id": "org_a", "fy": 2024, "year": 2024,
+    "contact_id": "contact_a", "other_person_id": "person_a", "user_id": "worker_a", "organisation_id": "org_a", "fy": 2024, "year": 2024,
     "quarter": 2,
 }
 # Parameters that name a provider-owned object, and the other provider's object to try instead.
-FOREIGN = {"referral_id": "referral_b", "person_id": "person_b", "contact_id": "contact_b"}
+FOREIGN = {"referral_id": "referral_b", "person_id": "person_b", "contact_id": "contact_b",
+           "other_person_id": "person_b"}
 ROLES = list(Role)
 
 

@@ -1,0 +1,6 @@
+"""Casework: people, referrals, contacts, outcomes, caseloads, merge queue, evaluator export (issue 3)."""
+from flask import Blueprint
+
+bp = Blueprint("referrals", __name__, template_folder="templates")
+
+from app.referrals.views import caseloads, cases, people  # noqa: E402,F401

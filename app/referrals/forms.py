@@ -1,0 +1,230 @@
+"""Casework forms: they check shape (dates, numbers, lengths); the services check meaning."""
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput,
+)
+from wtforms import BooleanField, Field, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from app.forms import GovDateField, Required, WholeNumberField, enum_select
+from app.referrals.ethnicity import Ethnicity
+from app.referrals.models import ContactMode, LawfulBasis, ReferralSource, Sex, TimePoint
+from app.referrals.transitions import ReferralStatus
+
+EARLIEST = date(1900, 1, 1)
+NOTE_MAX = 5000
+NOTE_LENGTH = Length(max=NOTE_MAX, message=f"Notes must be {NOTE_MAX:,} characters or fewer")
+CLOSURE_REASONS = ["Support plan completed", "Referred on to specialist service", "Moved out of area",
+                   "Disengaged", "Declined further support", "Other"]
+
+
+class TimeOfDayField(Field):
+    """A 24-hour time like 14:30 (also 1430 or 2.30pm), with a message that says what to type."""
+
+    widget = GovTextInput()
+    _PATTERN = re.compile(r"^(\d{1,2})[:.]?(\d{2})\s*(am|pm)?$", re.I)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%H:%M") if self.data else ""
+
+    def __call__(self, **kwargs):
+        params = {"classes": "govuk-input--width-5", "inputmode": "numeric", "spellcheck": False}
+        params.update(kwargs.pop("params", {}))
+        return super().__call__(params=params, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = (valuelist[0] if valuelist else "").strip().lower()
+        if not text:
+            return
+        match = self._PATTERN.match(text)
+        if not match:
+            raise ValueError(f"{self.label.text} must be a time like 14:30")
+        hour, minute, half = int(match.group(1)), int(match.group(2)), match.group(3)
+        if half == "pm" and hour < 12:
+            hour += 12
+        if half == "am" and hour == 12:
+            hour = 0
+        if hour > 23 or minute > 59:
+            raise ValueError(f"{self.label.text} must be a real time, like 14:30")
+        self.data = time(hour, minute)
+
+
+class ScoreField(Field):
+    """A score with up to two decimal places."""
+
+    widget = GovTextInput()
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else str(self.data)
+
+    def __call__(self, **kwargs):
+        params = {"classes": "govuk-input--width-5", "inputmode": "decimal", "spellcheck": False}
+        params.update(kwargs.pop("params", {}))
+        return super().__call__(params=params, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            return
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"{self.label.text} must be a number, like 7 or 6.5") from None
+        if not value.is_finite() or abs(value) >= Decimal("100000000") or value != value.quantize(Decimal("0.01")):
+            raise ValueError(f"{self.label.text} must be a number with up to 2 decimal places, like 6.5")
+        self.data = value
+
+
+class OptionalDateField(GovDateField):
+    """A date that may be absent from the submitted data altogether (a GET search by name only):
+    the GOV.UK widget expects either three raw parts or none."""
+
+    def process(self, formdata, data=None, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        if not self.raw_data:
+            self.raw_data = None
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = StringField("Name, NHS number or police reference", widget=GovTextInput(),
+                    validators=[Optional(), Length(max=200, message="Search for 200 characters or fewer")])
+    dob = OptionalDateField("Date of birth", validators=[Optional()], earliest=EARLIEST, latest_today=True)
+    submit = SubmitField("Search", widget=GovSubmitInput())
+
+
+class PersonForm(FlaskForm):
+    version = HiddenField()
+    given_name = StringField("First name", widget=GovTextInput(),
+                             validators=[InputRequired(message="Enter their first name"),
+                                         Length(max=100, message="First name must be 100 characters or fewer")])
+    family_name = StringField("Last name", widget=GovTextInput(),
+                              validators=[InputRequired(message="Enter their last name"),
+                                          Length(max=100, message="Last name must be 100 characters or fewer")])
+    date_of_birth = OptionalDateField("Date of birth", description="For example, 27 3 2008", earliest=EARLIEST,
+                                 latest_today=True, validators=[Optional()])
+    estimated_age = WholeNumberField("Estimated age, if the date of birth is not known", example=15,
+                                     validators=[Optional(), NumberRange(min=0, max=120, message="Enter an age from 0 to 120")])
+    sex = enum_select(Sex, "Sex", blank="Not recorded yet", validators=[Optional()])
+    gender_identity = StringField("Gender identity (optional)", widget=GovTextInput(),
+                                  validators=[Optional(), Length(max=100)])
+    ethnicity = enum_select(Ethnicity, "Ethnicity", blank="Not recorded yet", validators=[Optional()])
+    home_area = StringField("Home area (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=100)])
+    nhs_number = StringField("NHS number (optional)", widget=GovTextInput(),
+                             validators=[Optional(), Length(max=20, message="An NHS number has 10 digits")])
+    police_reference = StringField("Police reference (optional)", widget=GovTextInput(),
+                                   validators=[Optional(), Length(max=50, message="Use 50 characters or fewer")])
+    confirm_different = BooleanField("I have checked: this is a different person", widget=GovCheckboxInput())
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class ReferralForm(FlaskForm):
+    site_id = SelectField("Programme and site", coerce=int, widget=GovSelect(),
+                          validators=[InputRequired(message="Choose the programme and site")])
+    referred_on = OptionalDateField("Referral date", validators=[Required(message="Enter the referral date")],
+                               earliest=EARLIEST, latest_today=True)
+    referred_time = TimeOfDayField("Time of referral", description="24-hour clock, like 14:30. Leave blank for now.",
+                                   validators=[Optional()])
+    source = enum_select(ReferralSource, "Referred by", validators=[InputRequired(message="Choose who referred them")])
+    reason = TextAreaField("Reason for referral", widget=GovTextArea(),
+                           validators=[InputRequired(message="Enter the reason for the referral"), NOTE_LENGTH])
+    lawful_basis = RadioField("Lawful basis", choices=LawfulBasis.choices(), widget=GovRadioInput(),
+                              validators=[InputRequired(message="Choose the lawful basis")])
+    consent_recorded = BooleanField("Consent has been given and recorded", widget=GovCheckboxInput())
+    override_reason = TextAreaField("Reason to refer outside the eligible ages", widget=GovTextArea(),
+                                    description="Only needed when they are outside the programme's age range",
+                                    validators=[Optional(), NOTE_LENGTH])
+    assigned_worker_id = SelectField("Assigned to", coerce=int, widget=GovSelect(), validators=[Optional()])
+    submit = SubmitField("Record referral", widget=GovSubmitInput())
+
+
+class ReferralEditForm(FlaskForm):
+    version = HiddenField()
+    source = enum_select(ReferralSource, "Referred by", validators=[InputRequired()])
+    reason = TextAreaField("Reason for referral", widget=GovTextArea(), validators=[Optional(), NOTE_LENGTH])
+    lawful_basis = RadioField("Lawful basis", choices=LawfulBasis.choices(), widget=GovRadioInput(),
+                              validators=[InputRequired(message="Choose the lawful basis")])
+    consent_recorded = BooleanField("Consent has been given and recorded", widget=GovCheckboxInput())
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class ContactForm(FlaskForm):
+    attended = RadioField("Did they attend?", choices=[("yes", "Yes, they attended"), ("no", "No, they did not attend")],
+                          widget=GovRadioInput(), validators=[InputRequired(message="Say whether they attended")])
+    mode = RadioField("How", choices=ContactMode.choices(), widget=GovRadioInput(),
+                      validators=[InputRequired(message="Choose how the contact happened")])
+    occurred_on = OptionalDateField("Date", validators=[Required(message="Enter the date of the contact")],
+                               earliest=EARLIEST, latest_today=True)
+    occurred_time = TimeOfDayField("Time", description="24-hour clock, like 14:30", validators=[Optional()])
+    duration_minutes = WholeNumberField("Duration in minutes", example=45, validators=[
+        Optional(), NumberRange(min=0, max=720, message="Duration must be between 0 and 720 minutes")])
+    notes = TextAreaField("Notes", widget=GovTextArea(), validators=[Optional(), NOTE_LENGTH])
+    submit = SubmitField("Save contact", widget=GovSubmitInput())
+
+
+class StatusForm(FlaskForm):
+    version = HiddenField()
+    to_status = RadioField("New status", widget=GovRadioInput(), validators=[InputRequired(message="Choose the new status")])
+    note = TextAreaField("Note (optional)", widget=GovTextArea(), validators=[Optional(), NOTE_LENGTH])
+    submit = SubmitField("Change status", widget=GovSubmitInput())
+
+
+class OutcomeForm(FlaskForm):
+    outcome_type = RadioField("Outcome", widget=GovRadioInput(), validators=[InputRequired(message="Choose the outcome")])
+    achieved_on = OptionalDateField("Date achieved", validators=[Required(message="Enter the date")], earliest=EARLIEST,
+                               latest_today=True)
+    notes = TextAreaField("Notes (optional)", widget=GovTextArea(), validators=[Optional(), NOTE_LENGTH])
+    submit = SubmitField("Save outcome", widget=GovSubmitInput())
+
+
+class MeasureForm(FlaskForm):
+    instrument = StringField("Measure", widget=GovTextInput(), description="For example, Distress (0–10)",
+                             validators=[InputRequired(message="Enter the measure"), Length(max=200)])
+    time_point = RadioField("Time point", choices=TimePoint.choices(), widget=GovRadioInput(),
+                            validators=[InputRequired(message="Choose baseline, review or exit")])
+    value = ScoreField("Score", validators=[InputRequired(message="Enter the score, like 7")])
+    measured_on = OptionalDateField("Date measured", validators=[Required(message="Enter the date")], earliest=EARLIEST,
+                               latest_today=True)
+    higher_is_better = BooleanField("A higher score is better on this measure", widget=GovCheckboxInput())
+    submit = SubmitField("Save measure", widget=GovSubmitInput())
+
+
+class CloseForm(FlaskForm):
+    version = HiddenField()
+    ending = RadioField("Why is the case ending?", widget=GovRadioInput(), validators=[Optional()],
+                        choices=[(s.value, s.label) for s in (ReferralStatus.DECLINED, ReferralStatus.NOT_ELIGIBLE,
+                                                              ReferralStatus.UNABLE_TO_CONTACT)])
+    reason = RadioField("Reason for closing", choices=[(r, r) for r in CLOSURE_REASONS], widget=GovRadioInput(),
+                        validators=[InputRequired(message="Choose the reason for closing")])
+    other_reason = StringField("If other, say why", widget=GovTextInput(),
+                               validators=[Optional(), Length(max=150, message="Use 150 characters or fewer")])
+    closed_on = OptionalDateField("Date closed", validators=[Required(message="Enter the date the case closed")],
+                             earliest=EARLIEST, latest_today=True)
+    submit = SubmitField("Close the case", widget=GovSubmitInput())
+
+
+class AssignForm(FlaskForm):
+    version = HiddenField()
+    worker_id = SelectField("Assign to", coerce=int, widget=GovSelect(),
+                            validators=[InputRequired(message="Choose who to assign it to")])
+    submit = SubmitField("Reassign", widget=GovSubmitInput())
+
+
+class MergeForm(FlaskForm):
+    keep = RadioField("Which record should be kept?", widget=GovRadioInput(),
+                      validators=[InputRequired(message="Choose the record to keep")])
+    submit = SubmitField("Merge these records", widget=GovSubmitInput())

@@ -1,0 +1,170 @@
+"""People: search, add (with the duplicate check), view, edit; and recording a referral for them."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app import audit
+from app.auth.decorators import requires
+from app.auth.policies import get_person_for
+from app.auth.roles import Capability as C
+from app.db import db
+from app.referrals.services._common import uk_now
+from app.errors import ConflictError, DomainError
+from app.forms import enum_or_none
+from app.referrals import bp, queries, services
+from app.referrals.ethnicity import Ethnicity
+from app.referrals.forms import PersonForm, ReferralForm, SearchForm
+from app.referrals.models import LawfulBasis, ReferralSource, Sex
+from app.referrals.views._helpers import conflict_redirect, fail, page_number
+
+
+@bp.route("/people")
+@requires(C.VIEW_CASEWORK)
+def people():
+    searched = bool((request.args.get("q") or "").strip() or any(v.strip() for v in request.args.getlist("dob")))
+    form = SearchForm(request.args if searched else None)
+    results = None
+    counts = {}
+    if searched and form.validate():
+        results = db.paginate(queries.people_search(current_user, text=form.q.data, date_of_birth=form.dob.data),
+                              page=page_number(), per_page=25, error_out=False)
+        counts = queries.open_referral_counts([p.id for p in results.items])
+        audit.record(current_user, "people.searched", detail={"results": results.total})
+    html = render_template("referrals/people.html", form=form, results=results, counts=counts, searched=searched,
+                           page_title="Find a person")
+    db.session.commit()  # after rendering, so the page is drawn from what was loaded, not re-read row by row
+    return html
+
+
+def _person_values(form: PersonForm) -> dict:
+    return {
+        "given_name": form.given_name.data, "family_name": form.family_name.data,
+        "date_of_birth": form.date_of_birth.data, "estimated_age": form.estimated_age.data,
+        "sex": enum_or_none(Sex, form.sex.data), "ethnicity": enum_or_none(Ethnicity, form.ethnicity.data),
+        "gender_identity": form.gender_identity.data, "home_area": form.home_area.data,
+        "nhs_number": form.nhs_number.data, "police_reference": form.police_reference.data,
+    }
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@requires(C.RECORD_REFERRAL)
+def new_person():
+    form = PersonForm()
+    candidates = []
+    if request.method == "GET":
+        # Carry what was searched for into the form, so nothing is typed twice.
+        words = (request.args.get("q") or "").split()
+        if words and not any(ch.isdigit() for ch in "".join(words)):
+            form.given_name.data = words[0].capitalize() if len(words) > 1 else None
+            form.family_name.data = " ".join(words[1:] if len(words) > 1 else words).title()
+    if form.validate_on_submit():
+        try:
+            person = services.create_person(current_user, _person_values(form),
+                                            confirm_different=form.confirm_different.data)
+            db.session.commit()
+            flash(f"{person.display_name} added. Now record the referral.", "success")
+            return redirect(url_for("referrals.new_referral", person_id=person.id))
+        except services.PossibleDuplicate as exc:
+            candidates = exc.candidates
+            fail(form, exc)
+        except DomainError as exc:
+            fail(form, exc)
+    return render_template("referrals/person_form.html", form=form, candidates=candidates, creating=True,
+                           page_title="Add a person",
+                           breadcrumbs=[{"text": "People", "href": url_for("referrals.people")}])
+
+
+@bp.route("/people/<int:person_id>")
+@requires(C.VIEW_CASEWORK)
+def person(person_id: int):
+    person = get_person_for(current_user, person_id)
+    if person.merged_into_id:
+        flash("This record was merged into another; you are seeing the record it was merged into.", "info")
+        return redirect(url_for("referrals.person", person_id=person.merged_into_id))
+    referrals = queries.person_referrals(current_user, person.id)
+    audit.record(current_user, "person.viewed", person)
+    html = render_template("referrals/person.html", person=person, referrals=referrals, page_title=person.display_name,
+                           breadcrumbs=[{"text": "People", "href": url_for("referrals.people")}])
+    db.session.commit()
+    return html
+
+
+@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+@requires(C.RECORD_REFERRAL)
+def edit_person(person_id: int):
+    person = get_person_for(current_user, person_id)
+    form = PersonForm(obj=person)
+    del form.confirm_different
+    if request.method == "GET":
+        form.version.data = person.version_id
+        form.sex.data = person.sex.value if person.sex else ""
+        form.ethnicity.data = person.ethnicity.value if person.ethnicity else ""
+        audit.record(current_user, "person.viewed", person, detail={"page": "edit"})
+        db.session.commit()
+    if form.validate_on_submit():
+        try:
+            services.update_person(current_user, person, _person_values(form), version=form.version.data)
+            db.session.commit()
+            flash("Details saved.", "success")
+            return redirect(url_for("referrals.person", person_id=person.id))
+        except ConflictError as exc:
+            return conflict_redirect(exc, "referrals.edit_person", person_id=person_id)
+        except DomainError as exc:
+            fail(form, exc)
+    return render_template("referrals/person_form.html", form=form, person=person, creating=False,
+                           page_title=f"Change {person.display_name}'s details",
+                           breadcrumbs=[{"text": "People", "href": url_for("referrals.people")},
+                                        {"text": person.display_name,
+                                         "href": url_for("referrals.person", person_id=person.id)}])
+
+
+@bp.route("/people/<int:person_id>/refer", methods=["GET", "POST"])
+@requires(C.RECORD_REFERRAL)
+def new_referral(person_id: int):
+    person = get_person_for(current_user, person_id)
+    form = ReferralForm()
+    sites = queries.site_choices(current_user)
+    form.site_id.choices = [(0, "Choose a programme and site")] + [(s.id, f"{s.programme} — {s.name}") for s in sites]
+    workers = queries.worker_choices(current_user, None if current_user.sees_all_organisations
+                                     else current_user.organisation_id)
+    form.assigned_worker_id.choices = [(0, "Not assigned yet")] + workers
+    if request.method == "GET":
+        form.referred_on.data = date.today()
+        form.lawful_basis.data = LawfulBasis.CONSENT.value
+        if len(sites) == 1:
+            form.site_id.data = sites[0].id
+        if current_user.can(C.LOG_CONTACT) and any(w[0] == current_user.id for w in workers):
+            form.assigned_worker_id.data = current_user.id
+    if form.validate_on_submit():
+        site = next((s for s in sites if s.id == form.site_id.data), None)
+        if site is None:
+            form.site_id.errors = ["Choose the programme and site"]
+        else:
+            when = form.referred_time.data
+            referred_at = datetime.combine(form.referred_on.data, when) if when else None
+            try:
+                referral = services.submit_referral(
+                    current_user, person, programme_id=site.programme_id, site_id=site.id,
+                    referred_on=form.referred_on.data, referred_at=referred_at or _now_on(form.referred_on.data),
+                    source=ReferralSource(form.source.data), reason=form.reason.data,
+                    lawful_basis=LawfulBasis(form.lawful_basis.data), consent_recorded=form.consent_recorded.data,
+                    override_reason=form.override_reason.data, assigned_worker_id=form.assigned_worker_id.data or None)
+                db.session.commit()
+                arm = f" Trial allocation: {referral.trial_arm.label.lower()}." if referral.allocation_draw else ""
+                flash(f"Referral to {referral.programme.name} recorded.{arm}", "success")
+                return redirect(url_for("referrals.case", referral_id=referral.id))
+            except DomainError as exc:
+                fail(form, exc)
+    return render_template("referrals/referral_form.html", form=form, person=person,
+                           page_title=f"Record a referral for {person.display_name}",
+                           breadcrumbs=[{"text": "People", "href": url_for("referrals.people")},
+                                        {"text": person.display_name,
+                                         "href": url_for("referrals.person", person_id=person.id)}])
+
+
+def _now_on(day: date) -> datetime:
+    now = uk_now()
+    return now if now.date() == day else datetime.combine(day, now.time())
