@@ -99,6 +99,10 @@ def record(actor, action: str, obj=None, *, detail: dict | None = None, reason: 
     event.hash = event.compute_hash()
     db.session.add(event)
     db.session.flush()
+    if action.endswith((".viewed", ".searched")) and has_request_context():
+        from flask import g
+
+        g.view_audited = True
     return event
 
 

@@ -70,8 +70,12 @@ def personal_data(view):
         from app import audit
         from app.db import db
 
+        from flask import g
+
         response = make_response(view(*args, **kwargs))
-        if response.status_code < 400 and current_user.is_authenticated and current_user.can(Capability.VIEW_CASEWORK):
+        already = g.get("view_audited")  # the view recorded a richer "<thing>.viewed" event itself
+        if (request.method == "GET" and not already and response.status_code < 400
+                and current_user.is_authenticated and current_user.can(Capability.VIEW_CASEWORK)):
             audit.record(current_user, "personal_data.viewed", person_id=audit.person_for_route(kwargs),
                          detail={"endpoint": request.endpoint, "args": {k: str(v) for k, v in kwargs.items()},
                                  "query": request.query_string.decode()[:200] or None})

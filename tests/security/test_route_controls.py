@@ -16,7 +16,8 @@ from tests.factories import PersonFactory, ReferralFactory
 from tests.security.walk import audit_count, get_urls, new_actions, table_counts, text_of
 
 # Audit events a GET may write: it records who looked, or who was refused, or what was exported.
-READ_ACTIONS = ("personal_data.viewed", "access.denied", "access.not_found", "export.")
+READ_ACTIONS = ("personal_data.viewed", "person.viewed", "referral.viewed", "people.searched", "access.denied",
+                "access.not_found", "export.")
 
 
 @pytest.fixture

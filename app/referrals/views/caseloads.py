@@ -7,7 +7,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import audit
-from app.auth.decorators import requires
+from app.auth.decorators import personal_data, requires
 from app.auth.policies import get_person_for
 from app.auth.roles import Capability as C
 from app.db import db
@@ -38,6 +38,7 @@ def _decorate(rows, today: date) -> list[dict]:
 
 @bp.route("/mine")
 @requires(C.LOG_CONTACT)
+@personal_data
 def my_caseload():
     today = date.today()
     page = paginate_rows(queries.my_caseload(current_user))
@@ -55,6 +56,7 @@ def _filters() -> dict:
 
 @bp.route("/caseload")
 @requires(C.VIEW_ORG_CASELOAD)
+@personal_data
 def org_caseload():
     today = date.today()
     f = _filters()
@@ -113,6 +115,7 @@ def bulk_reassign():
 
 @bp.route("/data-quality")
 @requires(C.VIEW_ORG_CASELOAD)
+@personal_data
 def data_quality():
     lists = queries.data_quality(current_user, date.today())
     return render_template("referrals/data_quality.html", lists=lists, page_title="Data quality",
@@ -121,6 +124,7 @@ def data_quality():
 
 @bp.route("/merge")
 @requires(C.MERGE_PEOPLE)
+@personal_data
 def merge_queue():
     from app.referrals.duplicates import likely_same
 
@@ -134,6 +138,7 @@ def merge_queue():
 
 @bp.route("/merge/<int:person_id>/<int:other_person_id>", methods=["GET", "POST"])
 @requires(C.MERGE_PEOPLE)
+@personal_data
 def merge(person_id: int, other_person_id: int):
     first = get_person_for(current_user, person_id)
     second = get_person_for(current_user, other_person_id)

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import audit
-from app.auth.decorators import requires
+from app.auth.decorators import personal_data, requires
 from app.auth.policies import get_referral_for
 from app.auth.roles import Capability as C
 from app.db import db
@@ -37,6 +37,7 @@ def _timeline(referral) -> list[dict]:
 
 @bp.route("/<int:referral_id>")
 @requires(C.VIEW_CASEWORK)
+@personal_data
 def case(referral_id: int):
     referral = queries.load_case(get_referral_for(current_user, referral_id))
     audit.record(current_user, "referral.viewed", referral)
@@ -63,6 +64,7 @@ def _small(form, referral, title: str, template: str = "referrals/case_form.html
 
 @bp.route("/<int:referral_id>/edit", methods=["GET", "POST"])
 @requires(C.RECORD_REFERRAL)
+@personal_data
 def edit_referral(referral_id: int):
     referral = _load(referral_id)
     form = ReferralEditForm(obj=referral)
@@ -88,6 +90,7 @@ def edit_referral(referral_id: int):
 
 @bp.route("/<int:referral_id>/contacts/new", methods=["GET", "POST"])
 @requires(C.LOG_CONTACT)
+@personal_data
 def log_contact(referral_id: int):
     referral = _load(referral_id)
     form = ContactForm()
@@ -118,6 +121,7 @@ def log_contact(referral_id: int):
 
 @bp.route("/<int:referral_id>/status", methods=["GET", "POST"])
 @requires(C.LOG_CONTACT)
+@personal_data
 def change_status(referral_id: int):
     referral = _load(referral_id)
     form = StatusForm()
@@ -143,6 +147,7 @@ def change_status(referral_id: int):
 
 @bp.route("/<int:referral_id>/outcomes/new", methods=["GET", "POST"])
 @requires(C.RECORD_OUTCOME)
+@personal_data
 def record_outcome(referral_id: int):
     referral = _load(referral_id)
     form = OutcomeForm()
@@ -163,6 +168,7 @@ def record_outcome(referral_id: int):
 
 @bp.route("/<int:referral_id>/measures/new", methods=["GET", "POST"])
 @requires(C.RECORD_OUTCOME)
+@personal_data
 def record_measure(referral_id: int):
     referral = _load(referral_id)
     form = MeasureForm()
@@ -186,6 +192,7 @@ def record_measure(referral_id: int):
 
 @bp.route("/<int:referral_id>/close", methods=["GET", "POST"])
 @requires(C.CLOSE_REFERRAL)
+@personal_data
 def close(referral_id: int):
     referral = _load(referral_id)
     if referral.status is ReferralStatus.CLOSED:
@@ -220,6 +227,7 @@ def close(referral_id: int):
 
 @bp.route("/<int:referral_id>/assign", methods=["GET", "POST"])
 @requires(C.REASSIGN_REFERRAL)
+@personal_data
 def assign(referral_id: int):
     referral = _load(referral_id)
     form = AssignForm()

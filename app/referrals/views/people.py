@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import audit
-from app.auth.decorators import requires
+from app.auth.decorators import personal_data, requires
 from app.auth.policies import get_person_for
 from app.auth.roles import Capability as C
 from app.db import db
@@ -23,6 +23,7 @@ from app.referrals.views._helpers import conflict_redirect, fail, page_number
 
 @bp.route("/people")
 @requires(C.VIEW_CASEWORK)
+@personal_data
 def people():
     searched = bool((request.args.get("q") or "").strip() or any(v.strip() for v in request.args.getlist("dob")))
     form = SearchForm(request.args if searched else None)
@@ -51,6 +52,7 @@ def _person_values(form: PersonForm) -> dict:
 
 @bp.route("/people/new", methods=["GET", "POST"])
 @requires(C.RECORD_REFERRAL)
+@personal_data
 def new_person():
     form = PersonForm()
     candidates = []
@@ -79,6 +81,7 @@ def new_person():
 
 @bp.route("/people/<int:person_id>")
 @requires(C.VIEW_CASEWORK)
+@personal_data
 def person(person_id: int):
     person = get_person_for(current_user, person_id)
     if person.merged_into_id:
@@ -94,6 +97,7 @@ def person(person_id: int):
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
 @requires(C.RECORD_REFERRAL)
+@personal_data
 def edit_person(person_id: int):
     person = get_person_for(current_user, person_id)
     form = PersonForm(obj=person)
@@ -123,6 +127,7 @@ def edit_person(person_id: int):
 
 @bp.route("/people/<int:person_id>/refer", methods=["GET", "POST"])
 @requires(C.RECORD_REFERRAL)
+@personal_data
 def new_referral(person_id: int):
     person = get_person_for(current_user, person_id)
     form = ReferralForm()
