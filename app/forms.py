@@ -24,6 +24,9 @@ class GovDateField(Field):
 
     def process_formdata(self, valuelist):
         self.data = None
+        if len(self.raw_data or []) != 3:
+            # A tampered post without the three boxes must re-render, not crash the widget.
+            self.raw_data = (list(self.raw_data or []) + ["", "", ""])[:3]
         if not valuelist or not any((v or "").strip() for v in valuelist):
             return
         label = self.label.text

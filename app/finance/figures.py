@@ -198,7 +198,7 @@ def year_figures(grant: GrantYear, as_at: int | None = None) -> YearFigures:
         if figures.funded_elsewhere:
             parts = ", ".join(f"{rules.format_money(v)} by the {y} grant" for y, v in figures.funded_elsewhere)
             notes.append(f"{figures.name}: spend in {fy_label(grant.fy)} funded {parts} counts in that grant's "
-                         f"year, not here (DOMAIN.md §4).")
+                         "year, not here.")
         if figures.foreign_label:
             notes.append(f"{figures.name}: a {figures.foreign_label} line paid for by the {fy_label(grant.fy)} grant.")
         if figures.later():

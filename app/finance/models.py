@@ -67,6 +67,10 @@ class GrantYear(Model):
     def label(self) -> str:
         return fy_label(self.fy)
 
+    @property
+    def match_pct_text(self) -> str:
+        return f"{self.match_pct.normalize():f}%"
+
 
 class BudgetLine(Model):
     __tablename__ = "budget_lines"

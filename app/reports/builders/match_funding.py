@@ -40,7 +40,7 @@ def build_match_funding(fy: int, quarter: int | None = None) -> Report:
     f = load_figures(fy, quarter)
     pair = f.check("match_funding")
     at_risk = [m for m in f.match_lines if m.status is not MatchStatus.ACCEPTED]
-    paragraphs = [pair.outturn.message]
+    paragraphs = []
     if at_risk:
         paragraphs.append("Not yet accepted, so at risk and not counted: " + "; ".join(
             f"{m.contributor} ({m.status.label.lower()}, {rules.format_money(m.year)})" for m in at_risk) + ".")
