@@ -259,7 +259,11 @@ def _checks(f: YearFigures) -> list[RulePair]:
                 in_kind += m.year
             else:
                 at_risk += m.year
-        return rules.match_funding(cash, in_kind, at_risk, grant, f.grant.match_pct, final=final and not plan)
+        result = rules.match_funding(cash, in_kind, at_risk, grant, f.grant.match_pct, final=final and not plan)
+        if plan:
+            result = replace(result, message=result.message.replace(
+                "Accepted match funding", "Match funding pledged, evidenced or accepted", 1))
+        return result
 
     plan_profile = {q: sum((line.forecast[q] for line in f.lines), ZERO) for q in QUARTERS}
     out_profile = {q: f.quarter_total(q) for q in QUARTERS}

@@ -47,6 +47,7 @@ def build_match_funding(fy: int, quarter: int | None = None) -> Report:
     match_rules = [t for t in rules_tables(f)]
     for table in match_rules:
         table.rows = [r for r in table.rows if r["rule"].startswith("Match")]
+        table.note = None
     sections = [
         Section(key="summary", title="Match funding against the requirement",
                 tables=[match_summary_table(f)] + match_rules, paragraphs=paragraphs),
