@@ -11,7 +11,6 @@ profile (for the Q4 check) is the year's forecasts as entered.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 

@@ -32,7 +32,7 @@ from app.db import db
 from app.errors import DomainError
 from app.finance import services
 from app.finance.models import BudgetLine, Expenditure, GrantYear, SpendKind
-from app.periods import fy_bounds, fy_label, parse_fy_label, quarter_bounds, quarter_label
+from app.periods import fy_label, parse_fy_label, quarter_bounds, quarter_label
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
@@ -278,7 +278,7 @@ def check_rows(grant: GrantYear, quarter: int, rows: list[list], result: ImportR
             continue
         errors_before = len(result.errors)
 
-        def fail(name: str | None, message: str) -> None:
+        def fail(name: str | None, message: str, number: int = number) -> None:
             result.errors.append(RowError(number, where(name) if name else None, message))
 
         incurred_on = amount = line = None

@@ -79,7 +79,7 @@ def test_bom_windows_1252_and_embedded_newlines(app, world):
     assert result.added == 1 and "Windows-1252" in result.notes[0]
     entry = db.session.execute(sa.select(Expenditure).order_by(Expenditure.id.desc()).limit(1)).scalar_one()
     assert entry.description == "Invoice 7 second line" and entry.amount == D("1000.00")
-    utf8_bom = "\ufeffdate,line,amount\r\n16/07/2024,Hospital Navigators,2\r\n".encode("utf-8")
+    utf8_bom = "\ufeffdate,line,amount\r\n16/07/2024,Hospital Navigators,2\r\n".encode()
     assert import_ledger(world.finance, world.grant_year, 2, "a.csv", utf8_bom).added == 1
 
 

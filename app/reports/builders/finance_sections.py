@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.db import db
 from app.finance import figures as fig
 from app.finance import rules
-from app.finance.models import GrantYear, LineType, MatchKind
+from app.finance.models import GrantYear, LineType
 from app.periods import fy_label, quarter_bounds, quarter_label
 from app.reports.report import SUBTOTAL, Column, Report, Section, Table
 
