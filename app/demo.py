@@ -181,7 +181,7 @@ def build_demo(password: str, *, people: int = 400, seed: int = 2024, today: dat
         programmes[name] = p
         for fy in (2023, 2024):
             scale = 1.0 if fy == 2024 else 0.8
-            for measure, value in zip(TargetMeasure, targets):
+            for measure, value in zip(TargetMeasure, targets, strict=False):
                 if value is not None:
                     db.session.add(Target(programme=p, fy=fy, measure=measure, value=round(value * scale)))
     db.session.flush()
@@ -231,7 +231,7 @@ def _training(rng, fake, programmes, users) -> None:
 def _people_and_referrals(rng, fake, programmes, sites, users, n_people, today) -> None:
     casework = [("Hospital Navigators", 0.45), ("School Navigators", 0.2), ("Custody Coaches", 0.15),
                 ("Focused Deterrence", 0.06), ("Sports and Inclusion", 0.1), ("Op Paramount", 0.04)]
-    names, weights = zip(*casework)
+    names, weights = zip(*casework, strict=False)
     start = date(2023, 4, 3)
     span = (date(2025, 3, 20) - start).days
     ethnicities = list(Ethnicity)

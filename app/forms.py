@@ -24,13 +24,12 @@ class GovDateField(Field):
 
     def process_formdata(self, valuelist):
         self.data = None
-        if len(self.raw_data or []) != 3:
-            # A tampered post without the three boxes must re-render, not crash the widget.
-            self.raw_data = (list(self.raw_data or []) + ["", "", ""])[:3]
-        if not valuelist or not any((v or "").strip() for v in valuelist):
+        # The widget redisplays exactly three boxes; a tampered post may send fewer or more.
+        parts = ([(v or "").strip()[:10] for v in valuelist] + ["", "", ""])[:3]
+        self.raw_data = parts
+        if not any(parts):
             return
         label = self.label.text
-        parts = [(v or "").strip() for v in valuelist] + [""] * (3 - len(valuelist))
         day, month, year = parts[:3]
         missing = [name for name, v in (("day", day), ("month", month), ("year", year)) if not v]
         if missing:

@@ -37,9 +37,7 @@ def sign_in():
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
         failed = True
-    return render_template("auth/sign_in.html", form=form, failed=failed, failed_message=SIGN_IN_FAILED), (
-        200 if not failed else 200
-    )
+    return render_template("auth/sign_in.html", form=form, failed=failed, failed_message=SIGN_IN_FAILED)
 
 
 @bp.route("/sign-out", methods=["POST"])
