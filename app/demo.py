@@ -210,6 +210,7 @@ def build_demo(password: str, *, people: int = 400, seed: int = 2024, today: dat
 
     _training(rng, fake, programmes, users)
     _people_and_referrals(rng, fake, programmes, sites, users, people, today)
+    _finance(programmes, users)
 
 
 def _training(rng, fake, programmes, users) -> None:
@@ -341,6 +342,103 @@ def _contact(r, at, attended, rng, users, mode=None):
                            duration_minutes=rng.choice([20, 30, 45, 60]) if attended else None,
                            mode=mode or rng.choice([ContactMode.IN_SETTING, ContactMode.ONE_TO_ONE, ContactMode.PHONE]),
                            worker=r.assigned_worker, notes=None if attended else "Did not attend"))
+
+
+# --- finance (DOMAIN.md §4; seeds/001 L238-251, L298-338) ---------------------------------------
+
+# (line name, type, programme or None, planned £, share of the plan actually spent)
+FINANCE_LINES_2024 = [
+    ("VPP programme team", "programme_team", None, 390_000, "1"),
+    ("Evaluating what works", "evaluation", None, 140_000, "0.97"),
+    ("Sustainable training", "training", None, 60_000, "1"),
+    ("Hospital Navigators", "intervention", "Hospital Navigators", 125_000, "1"),
+    ("School Navigators", "intervention", "School Navigators", 140_000, "0.98"),
+    ("Custody Coaches", "intervention", "Custody Coaches", 0, "0"),  # "Funded 23/24"
+    ("Focused Deterrence", "intervention", "Focused Deterrence", 170_000, "1"),
+    ("Sports and Inclusion", "intervention", "Sports and Inclusion", 180_000, "0.95"),
+    ("Op Paramount", "intervention", "Op Paramount", 7_500, "1"),
+    ("Stay True to You", "intervention", "Stay True to You", 20_000, "1"),
+    # MASH is a funded post in the Multi-Agency Safeguarding Hub, not a programme with referrals of its own,
+    # so it is an intervention line without a programme (it still counts towards the 30% rule).
+    ("MASH", "intervention", None, 120_000, "1"),
+    ("SEND", "intervention", "SEND Training for SEND schools", 60_000, "1"),
+    ("Blue Light Mentoring", "intervention", "Blue Light Mentoring", 10_000, "0.9"),
+    ("Data sharing (Thames Valley Together)", "data_sharing", None, 75_000, "0.92"),
+]
+# Mobilisation is slow in Q1 and spend builds through the year; Q4 stays under the 35% warning.
+QUARTER_WEIGHTS = {1: "0.20", 2: "0.24", 3: "0.26", 4: "0.30"}
+
+
+def _finance(programmes, users) -> None:
+    """2024-25 grant (£1.51m, 20% match) with a year of monthly spend, and the 2023-24 grant that funds
+    Custody Coaches. Small and deterministic; skipped if a 2024-25 grant year already exists."""
+    from decimal import Decimal as D
+
+    from app.finance.models import (
+        BudgetLine, Expenditure, GrantYear, LineType, MatchContribution, MatchKind, MatchStatus, Secondment,
+        SpendKind,
+    )
+    from app.periods import fy_quarter_of
+
+    if db.session.execute(sa.select(GrantYear.id).where(GrantYear.fy == 2024)).first():
+        return
+    finance_user = next(u for us in users.values() for u in us if u.role is Role.FINANCE)
+    g23 = GrantYear(fy=2023, funder="Home Office", allocation=D("1530000"), match_pct=D("15"),
+                    grant_reference="VRU-TV-2023-24", sro_name="Deputy Police and Crime Commissioner")
+    g24 = GrantYear(fy=2024, funder="Home Office", allocation=D("1510000"), match_pct=D("20"),
+                    grant_reference="VRU-TV-2024-25", sro_name="Deputy Police and Crime Commissioner")
+    db.session.add_all([g23, g24])
+    db.session.flush()
+    db.session.add(BudgetLine(grant_year=g23, name="Custody Coaches", line_type=LineType.INTERVENTION,
+                              programme=programmes["Custody Coaches"], planned=D("150000")))
+
+    def spend(line, on, amount, kind, funded_by, text):
+        fy, quarter = fy_quarter_of(on)
+        db.session.add(Expenditure(line=line, funded_by=funded_by, incurred_on=on, fy=fy, quarter=quarter,
+                                   amount=amount, kind=kind, description=text, recorded_by_id=finance_user.id,
+                                   import_key=f"demo:{line.name}:{on.isoformat()}:{kind.value}"))
+
+    for name, line_type, programme, planned, spent in FINANCE_LINES_2024:
+        line = BudgetLine(grant_year=g24, name=name, line_type=LineType(line_type), planned=D(planned),
+                          programme=programmes.get(programme) if programme else None)
+        db.session.add(line)
+        if not planned:
+            # Custody Coaches: delivered in 2024-25, paid for by the 2023-24 grant.
+            for month in range(4, 13):
+                spend(line, date(2024, month, 28), D("10500.00"), SpendKind.ACTUAL, g23,
+                      "Football community trusts: coaching sessions")
+            continue
+        target = (D(planned) * D(spent)).quantize(D("0.01"))
+        for quarter, weight in QUARTER_WEIGHTS.items():
+            months = [(4, 5, 6), (7, 8, 9), (10, 11, 12), (1, 2, 3)][quarter - 1]
+            year = 2024 if quarter < 4 else 2025
+            # The forecast made at the start of the year is the planned profile (full allocation).
+            spend(line, date(year, months[1], 15), (D(planned) * D(weight)).quantize(D("0.01")),
+                  SpendKind.FORECAST, g24, "Budget profile")
+            quarter_total = (target * D(weight)).quantize(D("0.01"))
+            if quarter == 4:
+                quarter_total = target - sum(((target * D(w)).quantize(D("0.01"))
+                                              for q, w in QUARTER_WEIGHTS.items() if q < 4), D(0))
+            monthly = (quarter_total / 3).quantize(D("0.01"))
+            for i, month in enumerate(months):
+                amount = monthly if i < 2 else quarter_total - 2 * monthly
+                spend(line, date(year, month, 25), amount, SpendKind.ACTUAL, g24, f"{name}: monthly invoice")
+
+    police = "Thames Valley Police"
+    for role, cost, fte in (("Inspector", "85000", "1"), ("Sergeant", "72000", "1"), ("Sergeant", "72000", "1"),
+                            ("Constable", "60000", "0.5")):
+        db.session.add(Secondment(contributor=police, role=role, fte=D(fte), starts_on=date(2024, 4, 1),
+                                  ends_on=date(2025, 3, 31), annual_loaded_cost=D(cost),
+                                  status=MatchStatus.ACCEPTED, evidence_note="Secondment agreement SA-2024-07"))
+    db.session.add(MatchContribution(
+        grant_year=g24, contributor="Office of the Police and Crime Commissioner", kind=MatchKind.CASH,
+        basis="Community Safety Fund grant to Sports and Inclusion", amount=D("50000"),
+        received_on=date(2024, 7, 1), status=MatchStatus.ACCEPTED, evidence_note="Remittance CSF-4471"))
+    db.session.add(MatchContribution(
+        grant_year=g24, contributor="Slough Borough Council", kind=MatchKind.IN_KIND,
+        basis="Venue hire for Focused Deterrence call-ins", amount=D("8000"), received_on=date(2025, 1, 10),
+        status=MatchStatus.PLEDGED))
+    db.session.flush()
 
 
 def register(app) -> None:

@@ -8,6 +8,8 @@ OWN = {
     "programme_id": "programme", "site_id": "site_a", "referral_id": "referral_a", "person_id": "person_a",
     "contact_id": "contact_a", "other_person_id": "person_a", "user_id": "worker_a", "organisation_id": "org_a", "fy": 2024, "year": 2024,
     "quarter": 2,
+    "line_id": "budget_line", "expenditure_id": "expenditure", "contribution_id": "contribution",
+    "secondment_id": "secondment",
 }
 # Parameters that name a provider-owned object, and the other provider's object to try instead.
 FOREIGN = {"referral_id": "referral_b", "person_id": "person_b", "contact_id": "contact_b",

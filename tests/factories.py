@@ -216,4 +216,82 @@ def build_world() -> SimpleNamespace:
         Role.YOUTH_WORKER: w.worker_a, Role.PROVIDER_MANAGER: w.manager_a, Role.PROGRAMME_OFFICE: w.programme_office,
         Role.FINANCE: w.finance, Role.ADMIN: w.admin,
     }
+    add_finance_world(w)
     return w
+
+
+# --- finance ------------------------------------------------------------------------------------
+
+from decimal import Decimal  # noqa: E402
+
+from app.finance.models import (  # noqa: E402
+    BudgetLine, Expenditure, GrantYear, LineType, MatchContribution, MatchKind, MatchStatus, Secondment, SpendKind,
+)
+
+
+class GrantYearFactory(Base):
+    class Meta:
+        model = GrantYear
+
+    fy = 2024
+    funder = "Home Office"
+    allocation = Decimal("1510000")
+    match_pct = Decimal("20")
+
+
+class BudgetLineFactory(Base):
+    class Meta:
+        model = BudgetLine
+
+    grant_year = factory.SubFactory(GrantYearFactory)
+    name = factory.Sequence(lambda n: f"Line {n}")
+    line_type = LineType.INTERVENTION
+    planned = Decimal("100000")
+
+
+class ExpenditureFactory(Base):
+    class Meta:
+        model = Expenditure
+
+    line = factory.SubFactory(BudgetLineFactory)
+    funded_by = factory.LazyAttribute(lambda o: o.line.grant_year)
+    incurred_on = date(2024, 6, 15)
+    fy = 2024
+    quarter = 1
+    amount = Decimal("1000")
+    kind = SpendKind.ACTUAL
+
+
+class MatchContributionFactory(Base):
+    class Meta:
+        model = MatchContribution
+
+    grant_year = factory.SubFactory(GrantYearFactory)
+    contributor = "Thames Valley Police"
+    kind = MatchKind.CASH
+    basis = "Cash contribution"
+    amount = Decimal("50000")
+    received_on = date(2024, 7, 1)
+    status = MatchStatus.ACCEPTED
+
+
+class SecondmentFactory(Base):
+    class Meta:
+        model = Secondment
+
+    contributor = "Thames Valley Police"
+    role = "Sergeant"
+    fte = Decimal("1")
+    starts_on = date(2024, 4, 1)
+    ends_on = date(2025, 3, 31)
+    annual_loaded_cost = Decimal("72000")
+    status = MatchStatus.ACCEPTED
+
+
+def add_finance_world(w) -> None:
+    """A 2024-25 grant year with one line, one spend entry, one contribution and one secondment."""
+    w.grant_year = GrantYearFactory()
+    w.budget_line = BudgetLineFactory(grant_year=w.grant_year, name="Hospital Navigators", programme=w.programme)
+    w.expenditure = ExpenditureFactory(line=w.budget_line)
+    w.contribution = MatchContributionFactory(grant_year=w.grant_year)
+    w.secondment = SecondmentFactory()
