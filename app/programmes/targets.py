@@ -97,7 +97,7 @@ def target_band_sql(age):
 
 def fine_band_sql(age):
     whens = [(age.is_(None), FineBand.NOT_KNOWN.value)]
-    for band, lowest, highest in FINE_BAND_RANGES:
+    for band, _lowest, highest in FINE_BAND_RANGES:
         if highest is not None:
             whens.append((age <= highest, band.value))
     return sa.case(*whens, else_=FineBand.AGED_25_AND_OVER.value)

@@ -194,7 +194,7 @@ def test_sql_agrees_with_the_reference_on_random_histories(db_session, people, r
             CountingWindowFactory(programme=programmes[1], fy=fy, starts_on=date(fy, 9, 1), ends_on=date(fy + 1, 3, 31))
         rows = [PersonFactory(date_of_birth=p["dob"], estimated_age=p["est_age"], estimated_on=p["est_on"])
                 for p in people]
-        for p, row in zip(people, rows):
+        for p, row in zip(people, rows, strict=False):
             # Merge into a survivor that is not itself merged (merging always points at the survivor).
             target = p["merged_into"]
             if target is not None and people[target]["merged_into"] is None and rows[target] is not row:
