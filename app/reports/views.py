@@ -140,7 +140,10 @@ def returns():
 def _return_page(year: int, quarter: int, draft_form=None, status: int = 200):
     period = services.period_for(year, quarter)
     report = services.return_report(year, quarter)
-    exceptions = services.open_exceptions(period) if period is not None and not period.locked else []
+    if period is None:
+        exceptions = queries.data_quality_exceptions(year, quarter)
+    else:
+        exceptions = [] if period.locked else services.open_exceptions(period)
     if draft_form is None:
         draft_form = DraftForm(obj=period) if period is not None else DraftForm()
     return render_template(
