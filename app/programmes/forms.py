@@ -25,9 +25,9 @@ class ProgrammeForm(FlaskForm):
     tiers = SelectMultipleField("Tiers", choices=Tier.choices(), widget=GovCheckboxesInput(),
                                 validators=[Optional()])
     cohort = enum_select(Cohort, "Cohort", validators=[InputRequired()])
-    min_age = WholeNumberField("Youngest eligible age on the referral date", 
+    min_age = WholeNumberField("Youngest eligible age on the referral date",
                            validators=[Optional(), NumberRange(min=0, max=120, message="Enter an age from 0 to 120")])
-    max_age = WholeNumberField("Oldest eligible age on the referral date", 
+    max_age = WholeNumberField("Oldest eligible age on the referral date",
                            validators=[Optional(), NumberRange(min=0, max=120, message="Enter an age from 0 to 120")])
     referral_trigger = TextAreaField("Referral trigger", widget=GovTextArea(),
                                      description="The reachable moment, for example: attends A&E with a violent injury",
@@ -65,7 +65,20 @@ class WindowForm(FlaskForm):
 class TargetForm(FlaskForm):
     fy = SelectField("Financial year", coerce=int, widget=GovSelect(), validators=[InputRequired()])
     measure = enum_select(TargetMeasure, "Measure", validators=[InputRequired()])
-    value = WholeNumberField("Target", 
+    value = WholeNumberField("Target",
                          validators=[InputRequired(message="Enter the target as a whole number, like 120"),
                                      NumberRange(min=0, max=1_000_000, message="Enter a target from 0 to 1,000,000")])
     submit = SubmitField("Save target", widget=GovSubmitInput())
+
+
+class TrainingForm(FlaskForm):
+    title = StringField("Name of the training", widget=GovTextInput(),
+                        validators=[InputRequired(message="Enter the name of the training"), Length(max=200)])
+    held_on = GovDateField("Date held", validators=[Required("Enter the date the training was held")])
+    attendees = TextAreaField("People trained", widget=GovTextArea(), validators=[Optional(), Length(max=50000)],
+                              description="One per line: name, e-mail, role, organisation. The same person at "
+                                          "several events counts once a year.")
+    anonymous_count = WholeNumberField("Or, if names were not taken, the number trained",
+                                       validators=[Optional(), NumberRange(min=1, max=10000,
+                                                                           message="Enter a number from 1 to 10,000")])
+    submit = SubmitField("Record training", widget=GovSubmitInput())

@@ -171,17 +171,18 @@ def counted_people_stmt(fy: int, *, programme_ids: Iterable[int] | None = None, 
     )
     survivor = aliased(Person, name="survivor")
     earlier = aliased(Referral, name="earlier")
-    earlier_person = aliased(Person, name="earlier_person")
-    returning = (
-        sa.exists()
-        .where(
-            earlier_person.id == earlier.person_id,
-            sa.func.coalesce(earlier_person.merged_into_id, earlier_person.id) == ranked.c.person_id,
-            earlier.programme_id == ranked.c.programme_id,
-            earlier.id != ranked.c.referral_id,
-            earlier.closed_on.is_not(None),
-            earlier.closed_on < ranked.c.reached_on,
-        )
+    merged = aliased(Person, name="merged")
+    closed_before = sa.and_(
+        earlier.programme_id == ranked.c.programme_id,
+        earlier.id != ranked.c.referral_id,
+        earlier.closed_on.is_not(None),
+        earlier.closed_on < ranked.c.reached_on,
+    )
+    # Two index-friendly branches (the survivor's own referrals; those of people merged into them) rather
+    # than one COALESCE comparison, which no index can serve.
+    returning = sa.or_(
+        sa.exists().where(earlier.person_id == ranked.c.person_id, closed_before),
+        sa.exists().where(merged.merged_into_id == ranked.c.person_id, earlier.person_id == merged.id, closed_before),
     )
     age = age_sql(survivor.date_of_birth, survivor.estimated_age, survivor.estimated_on, ranked.c.reached_on)
     # Age is worked out once in an inner layer; the bands read it from there (keeps the SQL small).

@@ -170,49 +170,44 @@ def outcome_counts(start: date, end: date) -> list:
 
 
 def measure_changes(start: date, end: date) -> list:
-    """Per programme and instrument: referrals with a baseline and a later measure (the latest taken in
-    the period), the sums of baseline and latest values, and how many improved."""
-    from app.referrals.models import OutcomeMeasure, Referral, TimePoint
+    """Per programme and instrument: referrals with a baseline and a later measure (the latest taken by
+    ``end`` and on or after ``start``): how many, the sums of baseline and latest values, how many improved.
 
-    base = (
-        sa.select(OutcomeMeasure.referral_id, OutcomeMeasure.instrument, OutcomeMeasure.value,
-                  OutcomeMeasure.measured_on,
-                  sa.func.row_number().over(partition_by=(OutcomeMeasure.referral_id, OutcomeMeasure.instrument),
-                                            order_by=(OutcomeMeasure.measured_on, OutcomeMeasure.id)).label("n"))
-        .where(OutcomeMeasure.time_point == TimePoint.BASELINE)
-        .subquery("baseline")
+    One pass with window functions and a GROUP BY per (referral, instrument): no self-join."""
+    from app.referrals.models import OutcomeMeasure as M
+    from app.referrals.models import Referral, TimePoint
+
+    is_base = M.time_point == TimePoint.BASELINE
+    ranked = (
+        sa.select(
+            M.referral_id, M.instrument, M.value, M.measured_on, is_base.label("is_base"),
+            sa.cast(M.higher_is_better, sa.Integer).label("hib"),
+            sa.func.row_number().over(partition_by=(M.referral_id, M.instrument, is_base),
+                                      order_by=(M.measured_on, M.id)).label("first_n"),
+            sa.func.row_number().over(partition_by=(M.referral_id, M.instrument, is_base),
+                                      order_by=(M.measured_on.desc(), M.id.desc())).label("last_n"),
+        ).where(M.measured_on <= end).subquery("ranked_measures")
     )
-    late = (
-        sa.select(OutcomeMeasure.referral_id, OutcomeMeasure.instrument, OutcomeMeasure.value,
-                  OutcomeMeasure.higher_is_better,
-                  sa.func.row_number().over(partition_by=(OutcomeMeasure.referral_id, OutcomeMeasure.instrument),
-                                            order_by=(OutcomeMeasure.measured_on.desc(), OutcomeMeasure.id.desc())
-                                            ).label("n"))
-        .where(OutcomeMeasure.time_point != TimePoint.BASELINE, OutcomeMeasure.measured_on <= end)
-        .subquery("latest")
+    base_flag = ranked.c.is_base == sa.true()
+    late_flag = ranked.c.is_base == sa.false()
+    per = (
+        sa.select(
+            ranked.c.referral_id, ranked.c.instrument,
+            sa.func.max(sa.case((sa.and_(base_flag, ranked.c.first_n == 1), ranked.c.value))).label("base"),
+            sa.func.max(sa.case((sa.and_(late_flag, ranked.c.last_n == 1), ranked.c.value))).label("late"),
+            sa.func.max(sa.case((late_flag, ranked.c.measured_on))).label("late_on"),
+            sa.func.max(sa.case((sa.and_(late_flag, ranked.c.last_n == 1), ranked.c.hib))).label("hib"),
+        ).group_by(ranked.c.referral_id, ranked.c.instrument).subquery("per_referral")
     )
-    improved = sa.case(
-        (sa.and_(late.c.higher_is_better.is_(True), late.c.value > base.c.value), 1),
-        (sa.and_(late.c.higher_is_better.is_(False), late.c.value < base.c.value), 1),
-        else_=0)
-    R = Referral
+    improved = sa.case((sa.and_(per.c.hib == 1, per.c.late > per.c.base), 1),
+                       (sa.and_(per.c.hib == 0, per.c.late < per.c.base), 1), else_=0)
     stmt = (
-        sa.select(R.programme_id, base.c.instrument, sa.func.count(), sa.func.sum(base.c.value),
-                  sa.func.sum(late.c.value), sa.func.sum(improved))
-        .select_from(base)
-        .join(late, sa.and_(late.c.referral_id == base.c.referral_id, late.c.instrument == base.c.instrument,
-                            late.c.n == 1))
-        .join(R, R.id == base.c.referral_id)
-        .where(base.c.n == 1, base.c.measured_on <= end)
-        .group_by(R.programme_id, base.c.instrument)
+        sa.select(Referral.programme_id, per.c.instrument, sa.func.count(), sa.func.sum(per.c.base),
+                  sa.func.sum(per.c.late), sa.func.sum(improved))
+        .join(Referral, Referral.id == per.c.referral_id)
+        .where(per.c.base.is_not(None), per.c.late.is_not(None), per.c.late_on >= start)
+        .group_by(Referral.programme_id, per.c.instrument)
     )
-    # Only referrals whose latest measure falls in the period are reported for it.
-    lat_on = (
-        sa.select(OutcomeMeasure.referral_id, sa.func.max(OutcomeMeasure.measured_on).label("on"))
-        .where(OutcomeMeasure.time_point != TimePoint.BASELINE, OutcomeMeasure.measured_on <= end)
-        .group_by(OutcomeMeasure.referral_id).subquery("lat_on")
-    )
-    stmt = stmt.join(lat_on, lat_on.c.referral_id == base.c.referral_id).where(lat_on.c.on >= start)
     return db.session.execute(stmt).all()
 
 
@@ -277,3 +272,57 @@ def data_quality_exceptions(fy: int, quarter: int, organisation_ids=None) -> lis
                     "label": EXCEPTION_KINDS["reached_before_referral"], "programme": r.name,
                     "person_id": r.person_id, "referral_id": r.id, "name": f"{r.given_name} {r.family_name}"})
     return out
+
+
+class ReachCube:
+    """Counted people for a year to date grouped by every dimension the return needs, in ONE query:
+    programme × quarter × band × fine band × sex × ethnic group × missing-field flags × "first programme
+    of this person". New people, demographics (unique people) and exception counts are sums over it."""
+
+    def __init__(self, fy: int, as_at: date):
+        counted = counting.counted_people_stmt(fy, as_at=as_at).subquery("cube_counted")
+        first = sa.func.row_number().over(partition_by=counted.c.person_id,
+                                          order_by=(counted.c.reached_on, counted.c.programme_id))
+        inner = sa.select(
+            counted.c.programme_id, counted.c.quarter, counted.c.band, counted.c.fine_band,
+            sa.func.coalesce(sa.cast(counted.c.sex, sa.String), "not_known").label("sex"),
+            ethnic_group_sql(sa.cast(counted.c.ethnicity, sa.String)).label("ethnic_group"),
+            sa.case((counted.c.sex.is_(None), 1), else_=0).label("no_sex"),
+            sa.case((counted.c.ethnicity.is_(None), 1), else_=0).label("no_ethnicity"),
+            sa.case((first == 1, 1), else_=0).label("first"),
+        ).subquery("cube_inner")
+        cols = [inner.c[k] for k in ("programme_id", "quarter", "band", "fine_band", "sex", "ethnic_group",
+                                     "no_sex", "no_ethnicity", "first")]
+        self.rows = db.session.execute(sa.select(*cols, sa.func.count()).group_by(*cols)).all()
+
+    def new_people(self) -> dict[int, dict[int, dict[str, int]]]:
+        out: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+        for r in self.rows:
+            out[r.programme_id][r.quarter][r.band] += r[-1]
+        return out
+
+    def demographics(self):
+        grid: dict = defaultdict(int)
+        ethnic: dict = defaultdict(int)
+        for r in self.rows:
+            if r.first:
+                grid[(r.fine_band, r.sex)] += r[-1]
+                ethnic[r.ethnic_group] += r[-1]
+        return [(b, s, n) for (b, s), n in grid.items()], list(ethnic.items())
+
+    def exception_counts(self) -> dict[str, int]:
+        out = defaultdict(int)
+        for r in self.rows:
+            out["age_not_known"] += r[-1] if r.band == "not_known" else 0
+            out["no_sex"] += r[-1] * r.no_sex
+            out["no_ethnicity"] += r[-1] * r.no_ethnicity
+        return out
+
+
+def reached_before_referral_count(fy: int, as_at: date) -> int:
+    from app.referrals.models import Referral
+
+    start, _ = fy_bounds(fy)
+    return db.session.execute(sa.select(sa.func.count()).where(
+        Referral.reached_on >= start, Referral.reached_on <= as_at,
+        Referral.reached_on < Referral.referred_on)).scalar_one()

@@ -87,13 +87,14 @@ def build_quarterly_return(fy: int, quarter: int, *, period=None, suppressed: bo
         period = db.session.execute(sa.select(ReportingPeriod).where(
             ReportingPeriod.fy == fy, ReportingPeriod.quarter == quarter)).scalar_one_or_none()
     cells = _Cells(suppressed)
+    cube = queries.ReachCube(fy, q_end)  # the counting query runs once for D, E and G
 
     sections = _finance_sections(fy, quarter)
-    delivery, chart_data = _delivery(fy, quarter, q_start, q_end, cells)
+    delivery, chart_data = _delivery(fy, quarter, q_start, q_end, cells, cube)
     sections.append(delivery)
-    sections.append(_demographics(fy, q_end, cells))
+    sections.append(_demographics(cube, cells))
     sections.append(_outcomes(q_start, q_end, fy_start, cells))
-    sections.append(_narrative(fy, quarter, period, fy_start, q_end, cells))
+    sections.append(_narrative(fy, quarter, period, fy_start, q_end, cells, cube))
 
     status = period.status.label if period is not None else "Open"
     if version is None:
@@ -135,10 +136,10 @@ def build_quarterly_return(fy: int, quarter: int, *, period=None, suppressed: bo
 # ------------------------------------------------------------------ D. Delivery
 
 
-def _delivery(fy, quarter, q_start, q_end, cells):
+def _delivery(fy, quarter, q_start, q_end, cells, cube):
     programmes, settings, providers = queries.programmes_with_sites()
     targets = queries.targets_for(fy)
-    people = queries.new_people(fy, q_end)
+    people = cube.new_people()
     received = queries.referrals_received(q_start, q_end)
     contacts = queries.contacts_delivered(q_start, q_end)
     caseload = queries.continuing_caseload(fy, quarter)
@@ -241,8 +242,8 @@ SEX_COLUMNS = [(Sex.FEMALE.value, "Female"), (Sex.MALE.value, "Male"), (Sex.NOT_
                (Sex.PREFER_NOT_TO_SAY.value, "Prefer not to say")]
 
 
-def _demographics(fy, q_end, cells):
-    grid_rows, ethnic_rows = queries.demographics(fy, q_end)
+def _demographics(cube, cells):
+    grid_rows, ethnic_rows = cube.demographics()
     grid = defaultdict(int)
     for band, sex, n in grid_rows:
         grid[(band, sex)] += n
@@ -307,7 +308,7 @@ def _outcomes(q_start, q_end, fy_start, cells):
 # ------------------------------------------------------------------ G. Narrative and exceptions
 
 
-def _narrative(fy, quarter, period, fy_start, q_end, cells):
+def _narrative(fy, quarter, period, fy_start, q_end, cells, cube):
     from app.reports.models import PeriodStatus, ReportingPeriod
 
     paragraphs = [p.strip() for p in ((period.narrative if period else None) or "").split("\n\n") if p.strip()]
@@ -323,16 +324,21 @@ def _narrative(fy, quarter, period, fy_start, q_end, cells):
         row[arm.value] = row.get(arm.value, 0) + n
     trials.rows = [{**r, "intervention": cells.n(r["intervention"]), "control": cells.n(r["control"])}
                    for r in arms.values()]
-    exceptions = queries.data_quality_exceptions(fy, quarter)
     accepted = {a.exception_key for a in (period.acceptances if period else [])}
     dq = Table("G2. Data-quality exceptions", [Column("kind", "Exception"), Column("found", "Found", "int"),
                                                Column("accepted", "Accepted with a reason", "int"),
                                                Column("open", "Open", "int")],
                note="People counted this year to date. A quarter cannot be locked while any are open.")
     by_kind = defaultdict(lambda: [0, 0])
-    for e in exceptions:
-        by_kind[e["kind"]][0] += 1
-        by_kind[e["kind"]][1] += e["key"] in accepted
+    if accepted:
+        # Acceptances name people, so match them against the listed exceptions.
+        for e in queries.data_quality_exceptions(fy, quarter):
+            by_kind[e["kind"]][0] += 1
+            by_kind[e["kind"]][1] += e["key"] in accepted
+    else:
+        for kind, n in cube.exception_counts().items():
+            by_kind[kind][0] = n
+        by_kind["reached_before_referral"][0] = queries.reached_before_referral_count(fy, q_end)
     for kind, label in queries.EXCEPTION_KINDS.items():
         found, acc = by_kind.get(kind, (0, 0))
         dq.rows.append({"kind": label, "found": cells.n(found), "accepted": cells.n(acc), "open": cells.n(found - acc)})
