@@ -109,3 +109,13 @@ def get_worker_for(user, worker_id: int):
     if worker is None:
         abort(404)
     return worker
+
+
+def delivers_programme(user, programme_id: int) -> bool:
+    """Whether the user's organisation delivers at a site of the programme (all, for the programme office)."""
+    from app.programmes.models import Site
+
+    if user.sees_all_organisations:
+        return True
+    return db.session.execute(sa.select(Site.id).where(
+        Site.programme_id == programme_id, Site.provider_id == user.organisation_id).limit(1)).first() is not None

@@ -69,3 +69,16 @@ class TargetForm(FlaskForm):
                          validators=[InputRequired(message="Enter the target as a whole number, like 120"),
                                      NumberRange(min=0, max=1_000_000, message="Enter a target from 0 to 1,000,000")])
     submit = SubmitField("Save target", widget=GovSubmitInput())
+
+
+class TrainingForm(FlaskForm):
+    title = StringField("Name of the training", widget=GovTextInput(),
+                        validators=[InputRequired(message="Enter the name of the training"), Length(max=200)])
+    held_on = GovDateField("Date held", validators=[Required("Enter the date the training was held")])
+    attendees = TextAreaField("People trained", widget=GovTextArea(), validators=[Optional(), Length(max=50000)],
+                              description="One per line: name, e-mail, role, organisation. The same person at "
+                                          "several events counts once a year.")
+    anonymous_count = WholeNumberField("Or, if names were not taken, the number trained",
+                                       validators=[Optional(), NumberRange(min=1, max=10000,
+                                                                           message="Enter a number from 1 to 10,000")])
+    submit = SubmitField("Record training", widget=GovSubmitInput())

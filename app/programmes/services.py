@@ -133,3 +133,49 @@ def window_for(programme_id: int, fy: int) -> tuple[date, date]:
     row = db.session.execute(sa.select(CountingWindow.starts_on, CountingWindow.ends_on).where(
         CountingWindow.programme_id == programme_id, CountingWindow.fy == fy)).first()
     return (row.starts_on, row.ends_on) if row else fy_bounds(fy)
+
+
+def record_training(actor, programme: Programme, *, held_on: date, title: str, attendees_text: str | None,
+                    anonymous_count: int | None = None):
+    """A training event (DOMAIN.md §3.8): named attendees, one per line "Name, email or role, organisation",
+    counted once each per year by their e-mail or normalised name; or, for anonymous events, the count."""
+    from app.auth.policies import delivers_programme
+    from app.programmes.models import TrainingAttendee, TrainingEvent
+
+    if not actor.can(Capability.RECORD_TRAINING):
+        raise DomainError("Your role cannot record training")
+    if not delivers_programme(actor, programme.id):
+        raise DomainError("Your organisation does not deliver this programme", "programme_id")
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("Enter the name of the training", "title")
+    if held_on > date.today():
+        raise DomainError("The training date must be today or in the past", "held_on")
+    lines = [line.strip() for line in (attendees_text or "").splitlines() if line.strip()]
+    if lines and anonymous_count:
+        raise DomainError("Either list the people trained or give a number, not both", "anonymous_count")
+    if not lines and not anonymous_count:
+        raise DomainError("List the people trained, or give the number trained if names were not taken", "attendees")
+    event = TrainingEvent(programme_id=programme.id, held_on=held_on, title=title,
+                          anonymous_count=anonymous_count or None, recorded_by_id=actor.id)
+    seen = set()
+    for n, line in enumerate(lines, start=1):
+        parts = [p.strip() for p in line.split(",")]
+        name = parts[0]
+        email = next((p for p in parts[1:] if "@" in p), None)
+        if not name:
+            raise DomainError(f"Line {n}: start with the person's name", "attendees")
+        key = (email or " ".join(name.lower().split()))[:254]
+        if key in seen:
+            continue
+        seen.add(key)
+        others = [p for p in parts[1:] if p and p != email]
+        event.attendees.append(TrainingAttendee(professional_key=key, name=name[:200],
+                                                role_title=(others[0] if others else None),
+                                                organisation_name=(others[1] if len(others) > 1 else None)))
+    db.session.add(event)
+    db.session.flush()
+    audit.record(actor, "training.recorded", event, detail={"programme": programme.name, "held_on": held_on.isoformat(),
+                                                            "attendees": len(event.attendees),
+                                                            "anonymous_count": anonymous_count})
+    return event

@@ -172,3 +172,27 @@ def _small_form(form, programme, title: str, intro: str | None = None):
         breadcrumbs=[{"text": "Programmes", "href": url_for("programmes.index")},
                      {"text": programme.name, "href": url_for("programmes.show", programme_id=programme.id)}],
     )
+
+
+@bp.route("/<int:programme_id>/training", methods=["GET", "POST"])
+@requires(C.RECORD_TRAINING)
+def training_form(programme_id: int):
+    from app.programmes.forms import TrainingForm
+
+    programme = queries.get_programme(programme_id)
+    form = TrainingForm()
+    if form.validate_on_submit():
+        try:
+            event = services.record_training(current_user, programme, held_on=form.held_on.data, title=form.title.data,
+                                             attendees_text=form.attendees.data,
+                                             anonymous_count=form.anonymous_count.data)
+            db.session.commit()
+            n = event.anonymous_count or len(event.attendees)
+            flash(f"Training recorded: {n} professional{'s' if n != 1 else ''} trained.", "success")
+            return redirect(url_for("programmes.show", programme_id=programme.id))
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+    return _small_form(form, programme, "Record training",
+                       intro="Record a training session for professionals. It counts towards the programme's "
+                             "\u201cprofessionals trained\u201d target in the return.")

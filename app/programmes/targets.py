@@ -1,0 +1,251 @@
+"""Counting new people reached against targets (DOMAIN.md §3), as SQL aggregates.
+
+The rule:
+
+1. A referral is *reached* on the date of its first attended contact (``Referral.reached_on``,
+   kept in step by ``app.referrals.reach``).
+2. It counts towards programme *p*, FY *y* when that date falls in the counting window of (p, y)
+   — the programme's ``CountingWindow`` for y, else the whole FY — and its trial arm is not control.
+3. Carry-over is excluded: a referral reached before the window opens never counts in it (it is
+   "continuing caseload"). A person reached again in a new referral inside the window counts, and is
+   flagged *returning* when an earlier referral of theirs to the programme closed before that reach.
+4. Once per person per (programme, FY), across referrals and sites; merged people count as the
+   person they were merged into (``COALESCE(merged_into_id, id)``).
+5. The age band is fixed by completed years on the reach date of that person's first counted
+   referral in the window (date of birth, else the estimated age moved on by the years since it was
+   estimated, else "age not known": counted, credited to no band, a data-quality exception).
+6. The quarter is the quarter of that first counted reach, so the four quarters add up to the year.
+
+Everything is one SELECT with a window function (ROW_NUMBER over person and programme) that runs
+unchanged on SQLite (3.25+) and PostgreSQL: ages use EXTRACT (SQLite: strftime) date parts, never a
+Python loop. ``counted_people_stmt`` gives one row per counted person, for drill-down;
+``reach_totals`` aggregates it by programme × quarter × band.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from app.db import db
+from app.periods import fy_bounds
+from app.programmes.age_bands import FINE_BAND_RANGES, TARGET_BAND_UPPER, AgeBand, FineBand
+from app.programmes.models import CountingWindow, Programme
+
+__all__ = [
+    "ReachKey",
+    "age_sql",
+    "completed_years_sql",
+    "continuing_caseload_stmt",
+    "counted_people",
+    "counted_people_stmt",
+    "fy_quarter_sql",
+    "reach_totals",
+    "windows_cte",
+]
+
+
+def _int(expr):
+    # PostgreSQL's EXTRACT returns numeric; SQLite's (strftime) text → integer via SQLAlchemy's CAST.
+    return sa.cast(expr, sa.Integer)
+
+
+def _year(d):
+    return _int(sa.extract("year", d))
+
+
+def _month_day(d):
+    return _int(sa.extract("month", d)) * 100 + _int(sa.extract("day", d))
+
+
+def completed_years_sql(start, end):
+    """Completed years from ``start`` to ``end`` (``periods.age_on`` in SQL; 29 Feb birthdays on 1 Mar)."""
+    return _year(end) - _year(start) - sa.case((_month_day(end) < _month_day(start), 1), else_=0)
+
+
+def fy_quarter_sql(d):
+    """Financial-year quarter (1–4) of a date column: April–June is Q1, January–March Q4."""
+    month = _int(sa.extract("month", d))
+    return sa.case((month >= 10, 3), (month >= 7, 2), (month >= 4, 1), else_=4)
+
+
+def age_sql(date_of_birth, estimated_age, estimated_on, on_date):
+    """``age_bands.age_at_reach`` in SQL: NULL when neither a date of birth nor an estimate is held."""
+    moved = sa.case(
+        (estimated_on.is_(None), 0),
+        (on_date >= estimated_on, completed_years_sql(estimated_on, on_date)),
+        else_=-completed_years_sql(on_date, estimated_on),
+    )
+    estimate = estimated_age + moved
+    return sa.case(
+        (date_of_birth.is_not(None), completed_years_sql(date_of_birth, on_date)),
+        (estimated_age.is_not(None), sa.case((estimate < 0, 0), else_=estimate)),
+        else_=sa.null(),
+    )
+
+
+def target_band_sql(age):
+    return sa.case(
+        (age.is_(None), AgeBand.NOT_KNOWN.value),
+        (age <= TARGET_BAND_UPPER, AgeBand.AGED_24_AND_UNDER.value),
+        else_=AgeBand.AGED_25_AND_OVER.value,
+    )
+
+
+def fine_band_sql(age):
+    whens = [(age.is_(None), FineBand.NOT_KNOWN.value)]
+    for band, _lowest, highest in FINE_BAND_RANGES:
+        if highest is not None:
+            whens.append((age <= highest, band.value))
+    return sa.case(*whens, else_=FineBand.AGED_25_AND_OVER.value)
+
+
+def windows_cte(fy: int, name: str = "windows"):
+    """(programme_id, starts_on, ends_on) for every programme: the override for ``fy`` or the FY."""
+    fy_start, fy_end = fy_bounds(fy)
+    cw = CountingWindow
+    return (
+        sa.select(
+            Programme.id.label("programme_id"),
+            sa.func.coalesce(cw.starts_on, sa.literal(fy_start, sa.Date)).label("starts_on"),
+            sa.func.coalesce(cw.ends_on, sa.literal(fy_end, sa.Date)).label("ends_on"),
+        )
+        .select_from(Programme)
+        .outerjoin(cw, sa.and_(cw.programme_id == Programme.id, cw.fy == fy))
+        .cte(name)
+    )
+
+
+@dataclass(frozen=True)
+class ReachKey:
+    programme_id: int
+    quarter: int
+    band: str
+
+
+def counted_people_stmt(fy: int, *, programme_ids: Iterable[int] | None = None, as_at: date | None = None,
+                        organisation_ids: Iterable[int] | None = None):
+    """One row per person counted for (programme, ``fy``), for drill-down and aggregation.
+
+    Columns: programme_id, person_id (the surviving person), referral_id, provider_id, site_id,
+    reached_on, quarter, age, band, fine_band, is_returning, sex, ethnicity.
+
+    ``as_at`` limits reach to that date (year to date). ``organisation_ids`` keeps the people whose
+    first counted referral a given provider delivered — that provider's share, which adds up across
+    providers to the whole. Pass ``policies.visible_organisation_ids(user)`` for a viewer.
+    """
+    from app.referrals.models import Person, Referral, TrialArm
+
+    w = windows_cte(fy)
+    person_key = sa.func.coalesce(Person.merged_into_id, Person.id)
+    reach_conditions = [
+        Referral.reached_on.is_not(None),
+        Referral.reached_on >= w.c.starts_on,
+        Referral.reached_on <= w.c.ends_on,
+        Referral.trial_arm != TrialArm.CONTROL,
+    ]
+    if as_at is not None:
+        reach_conditions.append(Referral.reached_on <= as_at)
+    if programme_ids is not None:
+        reach_conditions.append(Referral.programme_id.in_(list(programme_ids)))
+    ranked = (
+        sa.select(
+            Referral.id.label("referral_id"),
+            Referral.programme_id,
+            Referral.provider_id,
+            Referral.site_id,
+            Referral.reached_on,
+            person_key.label("person_id"),
+            sa.func.row_number().over(
+                partition_by=(person_key, Referral.programme_id),
+                order_by=(Referral.reached_on, Referral.id),
+            ).label("rn"),
+        )
+        .join(Person, Person.id == Referral.person_id)
+        .join(w, w.c.programme_id == Referral.programme_id)
+        .where(*reach_conditions)
+        .subquery("ranked")
+    )
+    survivor = aliased(Person, name="survivor")
+    earlier = aliased(Referral, name="earlier")
+    merged = aliased(Person, name="merged")
+    closed_before = sa.and_(
+        earlier.programme_id == ranked.c.programme_id,
+        earlier.id != ranked.c.referral_id,
+        earlier.closed_on.is_not(None),
+        earlier.closed_on < ranked.c.reached_on,
+    )
+    # Two index-friendly branches (the survivor's own referrals; those of people merged into them) rather
+    # than one COALESCE comparison, which no index can serve.
+    returning = sa.or_(
+        sa.exists().where(earlier.person_id == ranked.c.person_id, closed_before),
+        sa.exists().where(merged.merged_into_id == ranked.c.person_id, earlier.person_id == merged.id, closed_before),
+    )
+    age = age_sql(survivor.date_of_birth, survivor.estimated_age, survivor.estimated_on, ranked.c.reached_on)
+    # Age is worked out once in an inner layer; the bands read it from there (keeps the SQL small).
+    aged = (
+        sa.select(
+            ranked.c.programme_id,
+            ranked.c.person_id,
+            ranked.c.referral_id,
+            ranked.c.provider_id,
+            ranked.c.site_id,
+            ranked.c.reached_on,
+            fy_quarter_sql(ranked.c.reached_on).label("quarter"),
+            age.label("age"),
+            sa.case((returning, True), else_=False).label("is_returning"),
+            survivor.sex.label("sex"),
+            survivor.ethnicity.label("ethnicity"),
+        )
+        .join(survivor, survivor.id == ranked.c.person_id)
+        .where(ranked.c.rn == 1)
+    )
+    if organisation_ids is not None:
+        aged = aged.where(ranked.c.provider_id.in_(list(organisation_ids)))
+    aged = aged.subquery("aged")
+    return sa.select(
+        aged.c.programme_id, aged.c.person_id, aged.c.referral_id, aged.c.provider_id, aged.c.site_id,
+        aged.c.reached_on, aged.c.quarter, aged.c.age,
+        target_band_sql(aged.c.age).label("band"), fine_band_sql(aged.c.age).label("fine_band"),
+        aged.c.is_returning, aged.c.sex, aged.c.ethnicity,
+    )
+
+
+def counted_people(fy: int, **kwargs) -> list:
+    return db.session.execute(counted_people_stmt(fy, **kwargs)).all()
+
+
+def reach_totals(fy: int, **kwargs) -> dict[ReachKey, int]:
+    """New people per (programme, quarter, target band): a GROUP BY over ``counted_people_stmt``."""
+    people = counted_people_stmt(fy, **kwargs).subquery("counted")
+    stmt = sa.select(people.c.programme_id, people.c.quarter, people.c.band, sa.func.count()).group_by(
+        people.c.programme_id, people.c.quarter, people.c.band)
+    return {ReachKey(p, q, b): n for p, q, b, n in db.session.execute(stmt)}
+
+
+def continuing_caseload_stmt(fy: int, quarter_start: date, quarter_end: date, *,
+                             organisation_ids: Iterable[int] | None = None):
+    """People per programme with a referral carried over into the window (reached before it opened,
+    not control) and still open on the first day of the quarter: (programme_id, people)."""
+    from app.referrals.models import Person, Referral, TrialArm
+
+    w = windows_cte(fy, "cc_windows")
+    person_key = sa.func.coalesce(Person.merged_into_id, Person.id)
+    stmt = (
+        sa.select(Referral.programme_id, sa.func.count(sa.distinct(person_key)).label("people"))
+        .join(Person, Person.id == Referral.person_id)
+        .join(w, w.c.programme_id == Referral.programme_id)
+        .where(
+            Referral.reached_on < w.c.starts_on,
+            Referral.trial_arm != TrialArm.CONTROL,
+            sa.or_(Referral.closed_on.is_(None), Referral.closed_on >= quarter_start),
+            w.c.starts_on <= quarter_end,
+        )
+        .group_by(Referral.programme_id)
+    )
+    if organisation_ids is not None:
+        stmt = stmt.where(Referral.provider_id.in_(list(organisation_ids)))
+    return stmt

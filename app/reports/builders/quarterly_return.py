@@ -1,0 +1,374 @@
+"""The quarterly Home Office return (DOMAIN.md §5) as a plain Report.
+
+Sections A–C (finance) come from ``app.reports.builders.finance_sections`` when the finance domain is
+installed; D (delivery), E (demographics), F (outcomes) and G (narrative and exceptions) are built
+here. Every figure is a SQL aggregate (``app.reports.queries`` / ``app.programmes.targets``); the
+Python here only arranges grouped rows into tables. No names or dates of birth ever enter the return.
+
+With ``suppressed=True`` every count goes through the disclosure-control rules (DOMAIN.md §7) for
+public outputs; returns to the Home Office use exact counts.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from app.db import db
+from app.periods import fy_bounds, fy_label, quarter_bounds, quarter_label
+from app.programmes.age_bands import FineBand
+from app.programmes.models import HomeOfficeCategory, TargetMeasure
+from app.referrals.ethnicity import EthnicGroup
+from app.referrals.models import Sex
+from app.reports import queries
+from app.reports.report import Chart, Column, Report, Section, Table
+from app.reports.suppression import suppress_count, suppress_percentage
+
+TITLE = "Violence Reduction Unit quarterly return"
+_FRACTION = Decimal("0.0001")
+
+
+class _Cells:
+    """Counts and percentages as they may be shown: exact, or suppressed for publication."""
+
+    def __init__(self, suppressed: bool):
+        self.suppressed = suppressed
+
+    def n(self, value: int | None):
+        if value is None:
+            return None
+        return suppress_count(int(value)) if self.suppressed else int(value)
+
+    def pct(self, numerator: int, denominator: int | None):
+        if not denominator:
+            return None
+        if self.suppressed:
+            points = suppress_percentage(int(numerator), int(denominator))
+            return points if isinstance(points, str) else (points / 100).quantize(_FRACTION)
+        return (Decimal(numerator) / Decimal(denominator)).quantize(_FRACTION)
+
+
+def quarter_figures(fy: int, quarter: int) -> dict:
+    """New people in ``quarter`` per programme and band, as stored with a locked snapshot."""
+    _, end = quarter_bounds(fy, quarter)
+    people = queries.new_people(fy, end)
+    return {"new_people": {str(pid): {band: int(n) for band, n in by_q.get(quarter, {}).items()}
+                           for pid, by_q in people.items() if by_q.get(quarter)}}
+
+
+def _vru_name() -> str:
+    from app.auth.models import Organisation, OrganisationKind
+
+    name = db.session.execute(sa.select(Organisation.name).where(Organisation.kind == OrganisationKind.VRU)
+                              .order_by(Organisation.id).limit(1)).scalar_one_or_none()
+    return name or "Not recorded"
+
+
+def _finance_sections(fy: int, quarter: int) -> tuple[list[Section], str | None]:
+    """Sections A–C, or why they are missing (shown as a warning on the return)."""
+    try:
+        from app.reports.builders.finance_sections import NoGrantYear, finance_sections
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("app.reports.builders.finance_sections", "app.finance"):
+            raise
+        return [], "the finance module is not installed"
+    try:
+        return list(finance_sections(fy, quarter)), None
+    except NoGrantYear:
+        return [], f"no grant year is set up for {fy_label(fy)} (Finance → set up a grant year)"
+
+
+def build_quarterly_return(fy: int, quarter: int, *, period=None, suppressed: bool = False,
+                           version: int | None = None, approved_by: str | None = None,
+                           locked_at: datetime | None = None) -> Report:
+    from app.reports.models import ReportingPeriod
+
+    q_start, q_end = quarter_bounds(fy, quarter)
+    fy_start, _ = fy_bounds(fy)
+    if period is None:
+        period = db.session.execute(sa.select(ReportingPeriod).where(
+            ReportingPeriod.fy == fy, ReportingPeriod.quarter == quarter)).scalar_one_or_none()
+    cells = _Cells(suppressed)
+    cube = queries.ReachCube(fy, q_end)  # the counting query runs once for D, E and G
+
+    sections, finance_missing = _finance_sections(fy, quarter)
+    delivery, chart_data = _delivery(fy, quarter, q_start, q_end, cells, cube)
+    sections.append(delivery)
+    sections.append(_demographics(cube, cells))
+    sections.append(_outcomes(q_start, q_end, fy_start, cells))
+    sections.append(_narrative(fy, quarter, period, fy_start, q_end, cells, cube))
+
+    status = period.status.label if period is not None else "Open"
+    if version is None:
+        version = (len(period.snapshots) + (0 if period.locked else 1)) if period is not None else 1
+    header = [
+        ("Violence Reduction Unit", _vru_name()),
+        ("Senior responsible officer", (period.sro_name if period else None) or "Not recorded"),
+        ("Grant reference", (period.grant_reference if period else None) or "Not recorded"),
+        ("Financial year", fy_label(fy)),
+        ("Quarter", f"Q{quarter}"),
+        ("Period", f"{q_start:%-d %B %Y} to {q_end:%-d %B %Y}"),
+        ("Version", f"{version} ({status.lower()})"),
+        ("Prepared by", period.prepared_by.full_name if period is not None and period.prepared_by else None),
+        ("Approved by", approved_by),
+        ("Date", (locked_at or datetime.now()).date()),
+    ]
+    notes = [
+        "New people are counted once per person per programme and financial year, in the quarter of their "
+        "first attended contact inside the programme's counting window; people carried over from before the "
+        "window are continuing caseload, not new; control-arm referrals are never counted.",
+        "Age band is fixed on the date of that first counted contact. \"Age not known\" people count as reached "
+        "but are credited to no age band and are listed as data-quality exceptions.",
+    ]
+    if suppressed:
+        notes.append("Disclosure control: 0 stays 0; 1 to 7 shown as *; 8 and above rounded to the nearest 5; "
+                     "totals rounded independently; percentages with a denominator under 8 suppressed.")
+    report = Report(
+        title=TITLE, subtitle=_vru_name(), period_label=quarter_label(fy, quarter), header=header,
+        sections=sections, notes=notes, suppressed=suppressed, classification="OFFICIAL-SENSITIVE",
+    )
+    if finance_missing:
+        report.warnings.append(f"Finance sections A to C are not included: {finance_missing}.")
+    if chart_data["unknown"]:
+        report.warnings.append(f"{chart_data['unknown']} people reached this year have no age recorded "
+                               "(see section G).")
+    return report.validate()
+
+
+# ------------------------------------------------------------------ D. Delivery
+
+
+def _delivery(fy, quarter, q_start, q_end, cells, cube):
+    programmes, settings, providers = queries.programmes_with_sites()
+    targets = queries.targets_for(fy)
+    people = cube.new_people()
+    received = queries.referrals_received(q_start, q_end)
+    contacts = queries.contacts_delivered(q_start, q_end)
+    caseload = queries.continuing_caseload(fy, quarter)
+    trained = queries.professionals_trained(fy, q_end)
+
+    about = Table("D1. Programmes", [
+        Column("programme", "Programme"), Column("category", "Home Office category"), Column("tier", "Tier"),
+        Column("setting", "Setting"), Column("providers", "Providers"),
+    ])
+    reach_cols = [
+        Column("programme", "Programme"), Column("referrals", "Referrals received", "int"),
+        Column("q_young", "New this quarter: 24 and under", "int"),
+        Column("q_old", "New this quarter: 25 and over", "int"),
+        Column("q_unknown", "New this quarter: age not known", "int"),
+        Column("q_total", "New this quarter: total", "int"),
+        Column("ytd", "New people year to date", "int"), Column("target", "Target", "int"),
+        Column("pct", "% of target", "percent"), Column("continuing", "Continuing caseload", "int"),
+        Column("contacts", "Contacts delivered", "int"),
+    ]
+    reach = Table("D2. New people reached", reach_cols, note=(
+        "Subtotals by Home Office category. Target is the sum of the two new-people targets; "
+        "% of target is year to date against the whole-year target."))
+    train = Table("D3. Professionals trained", [
+        Column("programme", "Programme"), Column("quarter", "This quarter", "int"),
+        Column("ytd", "Year to date", "int"), Column("target", "Target", "int"),
+        Column("pct", "% of target", "percent"),
+    ])
+    chart_categories, chart_ytd, chart_target = [], [], []
+    totals = defaultdict(int)
+    unknown_total = 0
+    by_category: dict[HomeOfficeCategory, list] = defaultdict(list)
+    for p in programmes:
+        by_category[p.ho_category].append(p)
+    train_totals = defaultdict(int)
+    for category in HomeOfficeCategory:
+        group = by_category.get(category)
+        if not group:
+            continue
+        sub = defaultdict(int)
+        for p in group:
+            about.rows.append({
+                "programme": p.name, "category": p.ho_category.label + (
+                    f" (also {p.ho_category_secondary.label})" if p.ho_category_secondary else ""),
+                "tier": ", ".join(t.capitalize() for t in (p.tiers or [])) or None,
+                "setting": ", ".join(settings.get(p.id, [])) or None,
+                "providers": ", ".join(providers.get(p.id, [])) or None,
+            })
+            this_q = people.get(p.id, {}).get(quarter, {})
+            ytd = sum(n for by_band in people.get(p.id, {}).values() for n in by_band.values())
+            unknown_total += sum(by_band.get("not_known", 0) for by_band in people.get(p.id, {}).values())
+            target = sum(targets.get((p.id, m), 0) for m in (TargetMeasure.NEW_24_AND_UNDER, TargetMeasure.NEW_25_AND_OVER))
+            has_target = any((p.id, m) in targets for m in (TargetMeasure.NEW_24_AND_UNDER, TargetMeasure.NEW_25_AND_OVER))
+            exact = {
+                "referrals": received.get(p.id, 0), "q_young": this_q.get("24_and_under", 0),
+                "q_old": this_q.get("25_and_over", 0), "q_unknown": this_q.get("not_known", 0),
+                "q_total": sum(this_q.values()), "ytd": ytd, "target": target,
+                "continuing": caseload.get(p.id, 0), "contacts": contacts.get(p.id, 0),
+            }
+            for k, v in exact.items():
+                sub[k] += v
+            reach.rows.append({"programme": p.name, **{k: cells.n(v) for k, v in exact.items()},
+                               "target": target if has_target else None,
+                               "pct": cells.pct(ytd, target) if has_target else None})
+            if has_target or ytd:
+                chart_categories.append(p.name)
+                chart_ytd.append(ytd)
+                chart_target.append(target if has_target else None)
+            prof_target = targets.get((p.id, TargetMeasure.PROFESSIONALS_TRAINED))
+            prof = trained.get(p.id, {})
+            prof_q, prof_ytd = prof.get(quarter, 0), sum(prof.values())
+            if prof_target is not None or prof_ytd:
+                train.rows.append({"programme": p.name, "quarter": cells.n(prof_q), "ytd": cells.n(prof_ytd),
+                                   "target": prof_target, "pct": cells.pct(prof_ytd, prof_target)})
+                train_totals["quarter"] += prof_q
+                train_totals["ytd"] += prof_ytd
+                train_totals["target"] += prof_target or 0
+        reach.rows.append({"programme": f"{category.label} subtotal", "_style": "subtotal",
+                           **{k: cells.n(v) for k, v in sub.items()}, "target": sub["target"],
+                           "pct": cells.pct(sub["ytd"], sub["target"])})
+        for k, v in sub.items():
+            totals[k] += v
+    reach.total_row = {"programme": "Total", **{k: cells.n(v) for k, v in totals.items()},
+                       "target": totals["target"], "pct": cells.pct(totals["ytd"], totals["target"])}
+    if train.rows:
+        train.total_row = {"programme": "Total", "quarter": cells.n(train_totals["quarter"]),
+                           "ytd": cells.n(train_totals["ytd"]), "target": train_totals["target"],
+                           "pct": cells.pct(train_totals["ytd"], train_totals["target"])}
+    charts = []
+    if chart_categories and not cells.suppressed:
+        charts.append(Chart("New people year to date against target", chart_categories,
+                            [("Year to date", chart_ytd), ("Target", chart_target)], kind="hbar"))
+    section = Section("D", "D. Delivery", tables=[about, reach, train], charts=charts)
+    return section, {"unknown": unknown_total}
+
+
+# ------------------------------------------------------------------ E. Demographics
+
+
+SEX_COLUMNS = [(Sex.FEMALE.value, "Female"), (Sex.MALE.value, "Male"), (Sex.NOT_KNOWN.value, "Not known"),
+               (Sex.PREFER_NOT_TO_SAY.value, "Prefer not to say")]
+
+
+def _demographics(cube, cells):
+    grid_rows, ethnic_rows = cube.demographics()
+    grid = defaultdict(int)
+    for band, sex, n in grid_rows:
+        grid[(band, sex)] += n
+    cols = [Column("band", "Age band")] + [Column(k, label, "int") for k, label in SEX_COLUMNS] + [
+        Column("total", "Total", "int")]
+    age_sex = Table("E1. Age band by sex", cols, note="Unique people reached this year to date, across all "
+                    "programmes, at the age of their first counted contact.")
+    col_totals = defaultdict(int)
+    for band in FineBand:
+        exact = {k: grid[(band.value, k)] for k, _ in SEX_COLUMNS}
+        age_sex.rows.append({"band": band.label, **{k: cells.n(v) for k, v in exact.items()},
+                             "total": cells.n(sum(exact.values()))})
+        for k, v in exact.items():
+            col_totals[k] += v
+    grand = sum(col_totals.values())
+    age_sex.total_row = {"band": "Total", **{k: cells.n(v) for k, v in col_totals.items()}, "total": cells.n(grand)}
+    ethnic = dict(ethnic_rows)
+    eth = Table("E2. Ethnicity", [Column("group", "Ethnic group"), Column("people", "People", "int"),
+                                  Column("share", "% of people", "percent")],
+                note="ONS 2021 categories rolled up to five groups; police code O1 (Chinese) is Asian.")
+    for group in EthnicGroup:
+        n = ethnic.get(group.value, 0)
+        eth.rows.append({"group": group.label, "people": cells.n(n), "share": cells.pct(n, grand)})
+    eth.total_row = {"group": "Total", "people": cells.n(grand), "share": cells.pct(grand, grand)}
+    return Section("E", "E. Demographics", tables=[age_sex, eth])
+
+
+# ------------------------------------------------------------------ F. Outcomes
+
+
+def _mean(total, n) -> str | None:
+    if not n or total is None:
+        return None
+    return str((Decimal(str(total)) / Decimal(n)).quantize(Decimal("0.1")))
+
+
+def _outcomes(q_start, q_end, fy_start, cells):
+    names = {p.id: p.name for p in queries.programmes_with_sites()[0]}
+    quarter_counts = {(pid, t): n for pid, t, n in queries.outcome_counts(q_start, q_end)}
+    ytd_counts = {(pid, t): n for pid, t, n in queries.outcome_counts(fy_start, q_end)}
+    outcomes = Table("F1. Outcomes recorded", [
+        Column("programme", "Programme"), Column("outcome", "Outcome"),
+        Column("quarter", "This quarter", "int"), Column("ytd", "Year to date", "int")])
+    for pid, outcome in sorted(ytd_counts, key=lambda k: (names.get(k[0], ""), k[1])):
+        outcomes.rows.append({"programme": names.get(pid), "outcome": outcome,
+                              "quarter": cells.n(quarter_counts.get((pid, outcome), 0)),
+                              "ytd": cells.n(ytd_counts[(pid, outcome)])})
+    measures = Table("F2. Measure changes, baseline to latest", [
+        Column("programme", "Programme"), Column("instrument", "Measure"),
+        Column("people", "People measured", "int"), Column("baseline", "Mean at baseline"),
+        Column("latest", "Mean at latest"), Column("improved", "Number improved", "int"),
+        Column("improved_pct", "% improved", "percent")],
+        note="Referrals with a baseline and a later measure, whose latest measure was taken this year to date.")
+    for pid, instrument, n, base_sum, late_sum, improved in sorted(
+            queries.measure_changes(fy_start, q_end), key=lambda r: (names.get(r[0], ""), r[1])):
+        measures.rows.append({"programme": names.get(pid), "instrument": instrument, "people": cells.n(n),
+                              "baseline": _mean(base_sum, n), "latest": _mean(late_sum, n),
+                              "improved": cells.n(int(improved or 0)), "improved_pct": cells.pct(int(improved or 0), n)})
+    return Section("F", "F. Outcomes", tables=[outcomes, measures])
+
+
+# ------------------------------------------------------------------ G. Narrative and exceptions
+
+
+def _narrative(fy, quarter, period, fy_start, q_end, cells, cube):
+    from app.reports.models import PeriodStatus, ReportingPeriod
+
+    paragraphs = [p.strip() for p in ((period.narrative if period else None) or "").split("\n\n") if p.strip()]
+    if not paragraphs:
+        paragraphs = ["No narrative has been written for this quarter yet."]
+    trials = Table("G1. Trials", [Column("programme", "Programme"), Column("stage", "Evaluation stage"),
+                                  Column("intervention", "Intervention arm referrals YTD", "int"),
+                                  Column("control", "Control arm referrals YTD", "int")],
+                   note="Control-arm people are followed up but never counted as reached.")
+    arms: dict[str, dict] = {}
+    for name, stage, arm, n in queries.trial_arms(fy_start, q_end):
+        row = arms.setdefault(name, {"programme": name, "stage": stage.label, "intervention": 0, "control": 0})
+        row[arm.value] = row.get(arm.value, 0) + n
+    trials.rows = [{**r, "intervention": cells.n(r["intervention"]), "control": cells.n(r["control"])}
+                   for r in arms.values()]
+    accepted = {a.exception_key for a in (period.acceptances if period else [])}
+    dq = Table("G2. Data-quality exceptions", [Column("kind", "Exception"), Column("found", "Found", "int"),
+                                               Column("accepted", "Accepted with a reason", "int"),
+                                               Column("open", "Open", "int")],
+               note="People counted this year to date. A quarter cannot be locked while any are open.")
+    by_kind = defaultdict(lambda: [0, 0])
+    if accepted:
+        # Acceptances name people, so match them against the listed exceptions.
+        for e in queries.data_quality_exceptions(fy, quarter):
+            by_kind[e["kind"]][0] += 1
+            by_kind[e["kind"]][1] += e["key"] in accepted
+    else:
+        for kind, n in cube.exception_counts().items():
+            by_kind[kind][0] = n
+        by_kind["reached_before_referral"][0] = queries.reached_before_referral_count(fy, q_end)
+    for kind, label in queries.EXCEPTION_KINDS.items():
+        found, acc = by_kind.get(kind, (0, 0))
+        dq.rows.append({"kind": label, "found": cells.n(found), "accepted": cells.n(acc), "open": cells.n(found - acc)})
+    # Restatements: earlier quarters of this year locked with figures that have since changed (late entries).
+    restate = Table("G3. Restatements of earlier quarters", [
+        Column("programme", "Programme"), Column("quarter", "Quarter"), Column("locked", "New people as locked", "int"),
+        Column("now", "New people now", "int"), Column("change", "Change", "int")],
+        note="Entries recorded after a quarter was locked. The locked return is not changed; the difference "
+             "is reported here and is included in this return's year-to-date figures.")
+    locked = db.session.execute(sa.select(ReportingPeriod).where(
+        ReportingPeriod.fy == fy, ReportingPeriod.quarter < quarter,
+        ReportingPeriod.status == PeriodStatus.LOCKED).order_by(ReportingPeriod.quarter)).scalars().all()
+    if locked:
+        names = {p.id: p.name for p in queries.programmes_with_sites()[0]}
+        now_people = queries.new_people(fy, q_end)
+        for lp in locked:
+            snap = lp.latest_snapshot
+            if snap is None:
+                continue
+            was = {int(pid): sum(b.values()) for pid, b in snap.figures.get("new_people", {}).items()}
+            now = {pid: sum(by_q.get(lp.quarter, {}).values()) for pid, by_q in now_people.items()}
+            for pid in sorted(set(was) | set(now), key=lambda i: names.get(i, "")):
+                if was.get(pid, 0) != now.get(pid, 0):
+                    restate.rows.append({"programme": names.get(pid), "quarter": f"Q{lp.quarter}",
+                                         "locked": cells.n(was.get(pid, 0)), "now": cells.n(now.get(pid, 0)),
+                                         "change": now.get(pid, 0) - was.get(pid, 0) if not cells.suppressed else None})
+    if not restate.rows:
+        restate.note = "No restatements: no figures of an earlier locked quarter of this year have changed."
+    return Section("G", "G. Narrative and exceptions", tables=[trials, dq, restate], paragraphs=paragraphs)

@@ -1,0 +1,328 @@
+"""SQL aggregates for targets and the quarterly return. Each returns small grouped rows, never people
+(except the drill-down and exception lists, which are scoped to the viewer)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.auth.models import Organisation
+from app.db import db
+from app.periods import fy_bounds, quarter_bounds
+from app.programmes import targets as counting
+from app.programmes.models import Programme, Site, Target, TargetMeasure, TrainingAttendee, TrainingEvent
+from app.referrals.ethnicity import Ethnicity, group_of
+
+NEW_PEOPLE_BANDS = ("24_and_under", "25_and_over", "not_known")
+BAND_MEASURE = {"24_and_under": TargetMeasure.NEW_24_AND_UNDER, "25_and_over": TargetMeasure.NEW_25_AND_OVER}
+
+
+def programmes_with_sites():
+    """Programmes in report order with their sites' settings and providers (configuration, a few rows)."""
+    programmes = db.session.execute(sa.select(Programme).order_by(Programme.ho_category, Programme.name)).scalars().all()
+    rows = db.session.execute(
+        sa.select(Site.programme_id, Site.setting, Organisation.name)
+        .join(Organisation, Organisation.id == Site.provider_id)
+        .order_by(Organisation.name)
+    ).all()
+    settings: dict[int, list[str]] = defaultdict(list)
+    providers: dict[int, list[str]] = defaultdict(list)
+    for pid, setting, provider in rows:
+        if setting.label not in settings[pid]:
+            settings[pid].append(setting.label)
+        if provider not in providers[pid]:
+            providers[pid].append(provider)
+    return programmes, settings, providers
+
+
+def targets_for(fy: int) -> dict[tuple[int, TargetMeasure], int]:
+    return {(t.programme_id, t.measure): t.value
+            for t in db.session.execute(sa.select(Target).where(Target.fy == fy)).scalars()}
+
+
+def latest_target_year(today: date) -> int | None:
+    from app.periods import fy_of
+
+    return db.session.execute(sa.select(sa.func.max(Target.fy)).where(Target.fy <= fy_of(today))).scalar_one_or_none()
+
+
+def target_years() -> list[int]:
+    return list(db.session.execute(sa.select(Target.fy).distinct().order_by(Target.fy.desc())).scalars())
+
+
+def new_people(fy: int, as_at: date, organisation_ids=None) -> dict[int, dict[int, dict[str, int]]]:
+    """{programme: {quarter: {band: people}}} for reach up to ``as_at`` (one GROUP BY)."""
+    out: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for key, n in counting.reach_totals(fy, as_at=as_at, organisation_ids=organisation_ids).items():
+        out[key.programme_id][key.quarter][key.band] += n
+    return out
+
+
+def referrals_received(start: date, end: date) -> dict[int, int]:
+    from app.referrals.models import Referral
+
+    return dict(db.session.execute(
+        sa.select(Referral.programme_id, sa.func.count())
+        .where(Referral.referred_on >= start, Referral.referred_on <= end)
+        .group_by(Referral.programme_id)).all())
+
+
+def contacts_delivered(start: date, end: date) -> dict[int, int]:
+    """Attended contacts (sessions delivered) in the period; control-arm follow-ups are not delivery."""
+    from app.referrals.models import Contact, Referral, TrialArm
+
+    day_after = end.toordinal() + 1
+    return dict(db.session.execute(
+        sa.select(Referral.programme_id, sa.func.count())
+        .join(Contact, Contact.referral_id == Referral.id)
+        .where(Contact.attended.is_(True), Referral.trial_arm != TrialArm.CONTROL,
+               Contact.occurred_at >= sa.literal(_midnight(start), sa.DateTime),
+               Contact.occurred_at < sa.literal(_midnight(date.fromordinal(day_after)), sa.DateTime))
+        .group_by(Referral.programme_id)).all())
+
+
+def _midnight(d: date):
+    from datetime import datetime, time
+
+    return datetime.combine(d, time(0))
+
+
+def continuing_caseload(fy: int, quarter: int) -> dict[int, int]:
+    start, end = quarter_bounds(fy, quarter)
+    return dict(db.session.execute(counting.continuing_caseload_stmt(fy, start, end)).all())
+
+
+def professionals_trained(fy: int, as_at: date) -> dict[int, dict[int, int]]:
+    """{programme: {quarter: professionals}}: unique named professionals (each in the quarter of their
+    first attended event in the window) plus the recorded counts of anonymous events (DOMAIN.md §3.8)."""
+    w = counting.windows_cte(fy, "training_windows")
+    in_window = sa.and_(TrainingEvent.held_on >= w.c.starts_on, TrainingEvent.held_on <= w.c.ends_on,
+                        TrainingEvent.held_on <= as_at)
+    first = (
+        sa.select(TrainingEvent.programme_id, TrainingAttendee.professional_key,
+                  sa.func.min(TrainingEvent.held_on).label("first_on"))
+        .join(TrainingAttendee, TrainingAttendee.event_id == TrainingEvent.id)
+        .join(w, w.c.programme_id == TrainingEvent.programme_id)
+        .where(in_window, TrainingAttendee.attended.is_(True))
+        .group_by(TrainingEvent.programme_id, TrainingAttendee.professional_key)
+        .subquery()
+    )
+    q = counting.fy_quarter_sql(first.c.first_on)
+    out: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for pid, quarter, n in db.session.execute(
+            sa.select(first.c.programme_id, q, sa.func.count()).group_by(first.c.programme_id, q)):
+        out[pid][quarter] += n
+    qa = counting.fy_quarter_sql(TrainingEvent.held_on)
+    for pid, quarter, n in db.session.execute(
+            sa.select(TrainingEvent.programme_id, qa, sa.func.sum(TrainingEvent.anonymous_count))
+            .join(w, w.c.programme_id == TrainingEvent.programme_id)
+            .where(in_window, TrainingEvent.anonymous_count.is_not(None))
+            .group_by(TrainingEvent.programme_id, qa)):
+        out[pid][quarter] += int(n or 0)
+    return out
+
+
+def _unique_people_ytd(fy: int, as_at: date):
+    """Each person reached YTD once across programmes, at their earliest counted reach."""
+    counted = counting.counted_people_stmt(fy, as_at=as_at).subquery("counted_all")
+    ranked = sa.select(
+        counted,
+        sa.func.row_number().over(partition_by=counted.c.person_id,
+                                  order_by=(counted.c.reached_on, counted.c.programme_id)).label("pn"),
+    ).subquery("per_person")
+    return ranked
+
+
+def ethnic_group_sql(column):
+    whens = []
+    groups: dict[str, list[str]] = defaultdict(list)
+    for e in Ethnicity:
+        groups[group_of(e).value].append(e.value)
+    for group, values in groups.items():
+        if group != "not_stated":
+            whens.append((column.in_(values), group))
+    return sa.case(*whens, else_="not_stated")
+
+
+def demographics(fy: int, as_at: date):
+    """(fine band × sex counts, ethnic group counts) over unique people reached YTD."""
+    people = _unique_people_ytd(fy, as_at)
+    sex = sa.func.coalesce(sa.cast(people.c.sex, sa.String), "not_known")
+    grid = db.session.execute(
+        sa.select(people.c.fine_band, sex, sa.func.count())
+        .where(people.c.pn == 1).group_by(people.c.fine_band, sex)).all()
+    group = ethnic_group_sql(sa.cast(people.c.ethnicity, sa.String))
+    ethnic = db.session.execute(
+        sa.select(group, sa.func.count()).where(people.c.pn == 1).group_by(group)).all()
+    return grid, ethnic
+
+
+def outcome_counts(start: date, end: date) -> list:
+    from app.referrals.models import Outcome, Referral
+
+    return db.session.execute(
+        sa.select(Referral.programme_id, Outcome.outcome_type, sa.func.count())
+        .join(Outcome, Outcome.referral_id == Referral.id)
+        .where(Outcome.achieved_on >= start, Outcome.achieved_on <= end)
+        .group_by(Referral.programme_id, Outcome.outcome_type)
+        .order_by(Referral.programme_id, Outcome.outcome_type)).all()
+
+
+def measure_changes(start: date, end: date) -> list:
+    """Per programme and instrument: referrals with a baseline and a later measure (the latest taken by
+    ``end`` and on or after ``start``): how many, the sums of baseline and latest values, how many improved.
+
+    One pass with window functions and a GROUP BY per (referral, instrument): no self-join."""
+    from app.referrals.models import OutcomeMeasure as M
+    from app.referrals.models import Referral, TimePoint
+
+    is_base = M.time_point == TimePoint.BASELINE
+    ranked = (
+        sa.select(
+            M.referral_id, M.instrument, M.value, M.measured_on, is_base.label("is_base"),
+            sa.cast(M.higher_is_better, sa.Integer).label("hib"),
+            sa.func.row_number().over(partition_by=(M.referral_id, M.instrument, is_base),
+                                      order_by=(M.measured_on, M.id)).label("first_n"),
+            sa.func.row_number().over(partition_by=(M.referral_id, M.instrument, is_base),
+                                      order_by=(M.measured_on.desc(), M.id.desc())).label("last_n"),
+        ).where(M.measured_on <= end).subquery("ranked_measures")
+    )
+    base_flag = ranked.c.is_base == sa.true()
+    late_flag = ranked.c.is_base == sa.false()
+    per = (
+        sa.select(
+            ranked.c.referral_id, ranked.c.instrument,
+            sa.func.max(sa.case((sa.and_(base_flag, ranked.c.first_n == 1), ranked.c.value))).label("base"),
+            sa.func.max(sa.case((sa.and_(late_flag, ranked.c.last_n == 1), ranked.c.value))).label("late"),
+            sa.func.max(sa.case((late_flag, ranked.c.measured_on))).label("late_on"),
+            sa.func.max(sa.case((sa.and_(late_flag, ranked.c.last_n == 1), ranked.c.hib))).label("hib"),
+        ).group_by(ranked.c.referral_id, ranked.c.instrument).subquery("per_referral")
+    )
+    improved = sa.case((sa.and_(per.c.hib == 1, per.c.late > per.c.base), 1),
+                       (sa.and_(per.c.hib == 0, per.c.late < per.c.base), 1), else_=0)
+    stmt = (
+        sa.select(Referral.programme_id, per.c.instrument, sa.func.count(), sa.func.sum(per.c.base),
+                  sa.func.sum(per.c.late), sa.func.sum(improved))
+        .join(Referral, Referral.id == per.c.referral_id)
+        .where(per.c.base.is_not(None), per.c.late.is_not(None), per.c.late_on >= start)
+        .group_by(Referral.programme_id, per.c.instrument)
+    )
+    return db.session.execute(stmt).all()
+
+
+def trial_arms(start: date, end: date) -> list:
+    from app.referrals.models import Referral, TrialArm
+
+    return db.session.execute(
+        sa.select(Programme.name, Programme.evaluation_stage, Referral.trial_arm, sa.func.count())
+        .join(Referral, Referral.programme_id == Programme.id)
+        .where(Programme.trial_enabled.is_(True), Referral.referred_on >= start, Referral.referred_on <= end,
+               Referral.trial_arm != TrialArm.NONE)
+        .group_by(Programme.name, Programme.evaluation_stage, Referral.trial_arm)
+        .order_by(Programme.name)).all()
+
+
+# ------------------------------------------------------------------ data-quality exceptions
+
+
+EXCEPTION_KINDS = {
+    "age_not_known": "Counted with no date of birth or estimated age",
+    "no_ethnicity": "Counted with no ethnicity recorded",
+    "no_sex": "Counted with no sex recorded",
+    "reached_before_referral": "First attended contact is before the referral date",
+}
+
+
+def data_quality_exceptions(fy: int, quarter: int, organisation_ids=None) -> list[dict]:
+    """Every exception in the people counted for the year to the end of ``quarter``, keyed so an
+    acceptance can name it. A list of people: shown only to the programme office (the return itself
+    carries counts only)."""
+    from app.referrals.models import Person, Referral
+
+    _, end = quarter_bounds(fy, quarter)
+    counted = counting.counted_people_stmt(fy, as_at=end, organisation_ids=organisation_ids).subquery("dq")
+    rows = db.session.execute(
+        sa.select(counted.c.person_id, counted.c.referral_id, counted.c.programme_id, counted.c.age,
+                  counted.c.sex, counted.c.ethnicity, Programme.name, Person.given_name, Person.family_name)
+        .join(Programme, Programme.id == counted.c.programme_id)
+        .join(Person, Person.id == counted.c.person_id)
+        .where(sa.or_(counted.c.age.is_(None), counted.c.sex.is_(None), counted.c.ethnicity.is_(None)))
+        .order_by(Programme.name, Person.family_name)).all()
+    out = []
+    for r in rows:
+        name = f"{r.given_name} {r.family_name}"
+        for kind, bad in (("age_not_known", r.age is None), ("no_sex", r.sex is None),
+                          ("no_ethnicity", r.ethnicity is None)):
+            if bad:
+                out.append({"key": f"{kind}:{r.programme_id}:{r.person_id}", "kind": kind,
+                            "label": EXCEPTION_KINDS[kind], "programme": r.name, "person_id": r.person_id,
+                            "referral_id": r.referral_id, "name": name})
+    start, _ = fy_bounds(fy)
+    stmt = (
+        sa.select(Referral.id, Referral.person_id, Programme.name, Person.given_name, Person.family_name)
+        .join(Programme, Programme.id == Referral.programme_id)
+        .join(Person, Person.id == Referral.person_id)
+        .where(Referral.reached_on >= start, Referral.reached_on <= end, Referral.reached_on < Referral.referred_on)
+    )
+    if organisation_ids is not None:
+        stmt = stmt.where(Referral.provider_id.in_(list(organisation_ids)))
+    for r in db.session.execute(stmt):
+        out.append({"key": f"reached_before_referral:{r.id}", "kind": "reached_before_referral",
+                    "label": EXCEPTION_KINDS["reached_before_referral"], "programme": r.name,
+                    "person_id": r.person_id, "referral_id": r.id, "name": f"{r.given_name} {r.family_name}"})
+    return out
+
+
+class ReachCube:
+    """Counted people for a year to date grouped by every dimension the return needs, in ONE query:
+    programme × quarter × band × fine band × sex × ethnic group × missing-field flags × "first programme
+    of this person". New people, demographics (unique people) and exception counts are sums over it."""
+
+    def __init__(self, fy: int, as_at: date):
+        counted = counting.counted_people_stmt(fy, as_at=as_at).subquery("cube_counted")
+        first = sa.func.row_number().over(partition_by=counted.c.person_id,
+                                          order_by=(counted.c.reached_on, counted.c.programme_id))
+        inner = sa.select(
+            counted.c.programme_id, counted.c.quarter, counted.c.band, counted.c.fine_band,
+            sa.func.coalesce(sa.cast(counted.c.sex, sa.String), "not_known").label("sex"),
+            ethnic_group_sql(sa.cast(counted.c.ethnicity, sa.String)).label("ethnic_group"),
+            sa.case((counted.c.sex.is_(None), 1), else_=0).label("no_sex"),
+            sa.case((counted.c.ethnicity.is_(None), 1), else_=0).label("no_ethnicity"),
+            sa.case((first == 1, 1), else_=0).label("first"),
+        ).subquery("cube_inner")
+        cols = [inner.c[k] for k in ("programme_id", "quarter", "band", "fine_band", "sex", "ethnic_group",
+                                     "no_sex", "no_ethnicity", "first")]
+        self.rows = db.session.execute(sa.select(*cols, sa.func.count()).group_by(*cols)).all()
+
+    def new_people(self) -> dict[int, dict[int, dict[str, int]]]:
+        out: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+        for r in self.rows:
+            out[r.programme_id][r.quarter][r.band] += r[-1]
+        return out
+
+    def demographics(self):
+        grid: dict = defaultdict(int)
+        ethnic: dict = defaultdict(int)
+        for r in self.rows:
+            if r.first:
+                grid[(r.fine_band, r.sex)] += r[-1]
+                ethnic[r.ethnic_group] += r[-1]
+        return [(b, s, n) for (b, s), n in grid.items()], list(ethnic.items())
+
+    def exception_counts(self) -> dict[str, int]:
+        out = defaultdict(int)
+        for r in self.rows:
+            out["age_not_known"] += r[-1] if r.band == "not_known" else 0
+            out["no_sex"] += r[-1] * r.no_sex
+            out["no_ethnicity"] += r[-1] * r.no_ethnicity
+        return out
+
+
+def reached_before_referral_count(fy: int, as_at: date) -> int:
+    from app.referrals.models import Referral
+
+    start, _ = fy_bounds(fy)
+    return db.session.execute(sa.select(sa.func.count()).where(
+        Referral.reached_on >= start, Referral.reached_on <= as_at,
+        Referral.reached_on < Referral.referred_on)).scalar_one()

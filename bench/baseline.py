@@ -1,0 +1,86 @@
+"""The baseline: ONE hand-written SQL query computing the delivery figures of section D2 (per programme:
+referrals received, new people this quarter by age band, new people year to date, continuing caseload,
+contacts delivered), written directly for each database."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from app.periods import fy_bounds, quarter_bounds
+
+AGE = {
+    "postgresql": """
+      CASE WHEN s.date_of_birth IS NOT NULL THEN EXTRACT(YEAR FROM age(f.reached_on, s.date_of_birth))::int
+           WHEN s.estimated_age IS NOT NULL THEN GREATEST(0, s.estimated_age + CASE
+                WHEN s.estimated_on IS NULL THEN 0
+                WHEN f.reached_on >= s.estimated_on THEN EXTRACT(YEAR FROM age(f.reached_on, s.estimated_on))::int
+                ELSE -EXTRACT(YEAR FROM age(s.estimated_on, f.reached_on))::int END) END""",
+    "sqlite": """
+      CASE WHEN s.date_of_birth IS NOT NULL THEN
+                (strftime('%Y', f.reached_on) - strftime('%Y', s.date_of_birth))
+                - (strftime('%m-%d', f.reached_on) < strftime('%m-%d', s.date_of_birth))
+           WHEN s.estimated_age IS NOT NULL THEN max(0, s.estimated_age + CASE
+                WHEN s.estimated_on IS NULL THEN 0
+                WHEN f.reached_on >= s.estimated_on THEN
+                    (strftime('%Y', f.reached_on) - strftime('%Y', s.estimated_on))
+                    - (strftime('%m-%d', f.reached_on) < strftime('%m-%d', s.estimated_on))
+                ELSE -((strftime('%Y', s.estimated_on) - strftime('%Y', f.reached_on))
+                    - (strftime('%m-%d', s.estimated_on) < strftime('%m-%d', f.reached_on))) END) END""",
+}
+
+SQL = """
+WITH w AS (
+  SELECT p.id AS programme_id, COALESCE(cw.starts_on, :fy_start) AS s, COALESCE(cw.ends_on, :fy_end) AS e
+  FROM programmes p LEFT JOIN counting_windows cw ON cw.programme_id = p.id AND cw.fy = :fy
+), ranked AS (
+  SELECT r.programme_id, r.reached_on, COALESCE(pe.merged_into_id, pe.id) AS person,
+         ROW_NUMBER() OVER (PARTITION BY COALESCE(pe.merged_into_id, pe.id), r.programme_id
+                            ORDER BY r.reached_on, r.id) AS rn
+  FROM referrals r JOIN people pe ON pe.id = r.person_id JOIN w ON w.programme_id = r.programme_id
+  WHERE r.reached_on >= w.s AND r.reached_on <= w.e AND r.reached_on <= :q_end AND r.trial_arm <> 'control'
+), aged AS (
+  SELECT f.programme_id, f.reached_on, {age} AS age
+  FROM ranked f JOIN people s ON s.id = f.person WHERE f.rn = 1
+), reach AS (
+  SELECT programme_id,
+         SUM(CASE WHEN reached_on >= :q_start AND age <= 24 THEN 1 ELSE 0 END) AS q_young,
+         SUM(CASE WHEN reached_on >= :q_start AND age >= 25 THEN 1 ELSE 0 END) AS q_old,
+         SUM(CASE WHEN reached_on >= :q_start AND age IS NULL THEN 1 ELSE 0 END) AS q_unknown,
+         COUNT(*) AS ytd
+  FROM aged GROUP BY programme_id
+), recv AS (
+  SELECT programme_id, COUNT(*) AS n FROM referrals
+  WHERE referred_on >= :q_start AND referred_on <= :q_end GROUP BY programme_id
+), cont AS (
+  SELECT r.programme_id, COUNT(*) AS n FROM contacts c JOIN referrals r ON r.id = c.referral_id
+  WHERE c.attended AND r.trial_arm <> 'control' AND c.occurred_at >= :q_start_ts AND c.occurred_at < :q_next_ts
+  GROUP BY r.programme_id
+), cc AS (
+  SELECT r.programme_id, COUNT(DISTINCT COALESCE(pe.merged_into_id, pe.id)) AS n
+  FROM referrals r JOIN people pe ON pe.id = r.person_id JOIN w ON w.programme_id = r.programme_id
+  WHERE r.reached_on < w.s AND r.trial_arm <> 'control' AND (r.closed_on IS NULL OR r.closed_on >= :q_start)
+    AND w.s <= :q_end
+  GROUP BY r.programme_id
+)
+SELECT p.name, COALESCE(recv.n, 0) AS referrals, COALESCE(reach.q_young, 0) AS q_young,
+       COALESCE(reach.q_old, 0) AS q_old, COALESCE(reach.q_unknown, 0) AS q_unknown,
+       COALESCE(reach.ytd, 0) AS ytd, COALESCE(cc.n, 0) AS continuing, COALESCE(cont.n, 0) AS contacts
+FROM programmes p
+LEFT JOIN recv ON recv.programme_id = p.id LEFT JOIN reach ON reach.programme_id = p.id
+LEFT JOIN cont ON cont.programme_id = p.id LEFT JOIN cc ON cc.programme_id = p.id
+ORDER BY p.name
+"""
+
+
+def delivery_figures(conn, fy: int, quarter: int) -> dict[str, dict]:
+    fy_start, fy_end = fy_bounds(fy)
+    q_start, q_end = quarter_bounds(fy, quarter)
+    params = {"fy": fy, "fy_start": fy_start, "fy_end": fy_end, "q_start": q_start, "q_end": q_end,
+              "q_start_ts": datetime.combine(q_start, time(0)),
+              "q_next_ts": datetime.combine(q_end + timedelta(days=1), time(0))}
+    if conn.dialect.name == "sqlite":
+        params = {k: (v.isoformat(sep=" ") if isinstance(v, datetime) else v.isoformat() if hasattr(v, "isoformat")
+                      else v) for k, v in params.items()}
+    sql = SQL.format(age=AGE[conn.dialect.name])
+    return {row.name: dict(row._mapping) for row in conn.execute(sa.text(sql), params)}

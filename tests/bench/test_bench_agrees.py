@@ -1,0 +1,24 @@
+"""The benchmark's generator and hand-written baseline agree with the return builder (no timings here)."""
+from __future__ import annotations
+
+from app.db import db
+from app.reports.builders.quarterly_return import build_quarterly_return
+from bench.baseline import delivery_figures
+from bench.generate import Size, generate
+
+
+def test_generator_baseline_and_builder_agree(db_session):
+    conn = db.session.connection()
+    generate(conn, Size(people=300, referrals=500, contacts=2500, programmes=5, first_fy=2023, years=2),
+             progress=lambda m: None)
+    for quarter in (1, 3):
+        baseline = delivery_figures(conn, 2024, quarter)
+        report = build_quarterly_return(2024, quarter)
+        d2 = next(t for s in report.sections for t in s.tables if t.title.startswith("D2"))
+        rows = [r for r in d2.rows if r.get("_style") != "subtotal"]
+        assert len(rows) == 5
+        for r in rows:
+            b = baseline[r["programme"]]
+            assert [r[k] for k in ("referrals", "q_young", "q_old", "q_unknown", "ytd", "continuing", "contacts")] == \
+                   [b[k] for k in ("referrals", "q_young", "q_old", "q_unknown", "ytd", "continuing", "contacts")]
+        assert sum(r["ytd"] for r in rows) > 20
