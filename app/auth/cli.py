@@ -54,3 +54,23 @@ def register_recovery(users) -> None:
         audit.record(None, "admin.two_factor_reset", user, detail={"via": "cli"})
         db.session.commit()
         click.echo(f"Second factor cleared for {user.email}; they will set it up at their next sign-in.")
+
+    @users.command("demo-code")
+    @click.option("--email", required=True)
+    def demo_code(email):
+        """Print the current security code of a DEMO account (for trying Waypoint without a phone).
+
+        Refused for real accounts and in production: a real account's secret never leaves the database."""
+        import pyotp
+        from flask import current_app
+
+        from app.auth.models import User
+
+        if current_app.config.get("ENV_NAME") == "production":
+            raise click.UsageError("Not available in production.")
+        user = db.session.execute(sa.select(User).where(sa.func.lower(User.email) == email.strip().lower())).scalar_one_or_none()
+        if user is None or not user.is_demo:
+            raise click.BadParameter("Only demo accounts have codes shown here", param_hint="--email")
+        if not user.totp_secret:
+            raise click.UsageError(f"{user.email} has not set up a second factor yet: sign in to see the QR code.")
+        click.echo(pyotp.TOTP(user.totp_secret).now())

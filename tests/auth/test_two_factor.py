@@ -120,3 +120,18 @@ def test_admin_reset_is_the_recovery_route(client, world):
     services.reset_two_factor(world.admin, world.finance)
     db.session.commit()
     assert _password(client, world.finance).headers["Location"].endswith("/account/two-factor")
+
+
+def test_demo_code_cli_only_for_demo_accounts(app, world):
+    import pyotp
+
+    from app.db import db
+
+    runner = app.test_cli_runner()
+    world.programme_office.is_demo = True
+    db.session.flush()
+    result = runner.invoke(args=["users", "demo-code", "--email", world.programme_office.email])
+    assert result.exit_code == 0, result.output
+    assert pyotp.TOTP(world.programme_office.totp_secret).verify(result.output.strip(), valid_window=1)
+    refused = runner.invoke(args=["users", "demo-code", "--email", world.finance.email])
+    assert refused.exit_code != 0 and "Only demo accounts" in refused.output
