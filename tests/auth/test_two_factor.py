@@ -135,3 +135,18 @@ def test_demo_code_cli_only_for_demo_accounts(app, world):
     assert pyotp.TOTP(world.programme_office.totp_secret).verify(result.output.strip(), valid_window=1)
     refused = runner.invoke(args=["users", "demo-code", "--email", world.finance.email])
     assert refused.exit_code != 0 and "Only demo accounts" in refused.output
+
+
+def test_demo_code_cli_enrols_a_demo_account_without_a_phone(app, world):
+    import pyotp
+
+    runner = app.test_cli_runner()
+    world.admin.is_demo = True
+    world.admin.totp_secret = None
+    from app.db import db
+
+    db.session.flush()
+    result = runner.invoke(args=["users", "demo-code", "--email", world.admin.email])
+    assert result.exit_code == 0, result.output
+    assert world.admin.totp_secret
+    assert pyotp.TOTP(world.admin.totp_secret).verify(result.output.strip().splitlines()[-1], valid_window=1)
