@@ -461,3 +461,5 @@ def register(app) -> None:
                     or "royals" in login.email:
                 click.echo(f"  {login.role:<18} {login.email:<45} {login.organisation}")
         click.echo("  (every provider also has manager.<org>, worker.<org> and worker2.<org> accounts)")
+        click.echo("\nProgramme office, finance and admin set up a second factor at their first sign-in. Without an\n"
+                   "authenticator app: flask --app wsgi users demo-code --email programme.office@example.org")

@@ -69,11 +69,13 @@ def register_filters(app: Flask) -> None:
         if current_user and current_user.is_authenticated:
             for label, endpoint, cap in NAVIGATION:
                 if endpoint in app.view_functions and current_user.can(cap):
-                    href = url_for(endpoint)
-                    bp_prefix = endpoint.split(".")[0]
-                    active = request.endpoint == endpoint or (
-                        endpoint != "main.home" and request.endpoint
-                        and request.endpoint.split(".")[0] == bp_prefix and bp_prefix not in ("referrals", "reports")
-                    )
-                    items.append({"text": label, "href": href, "active": bool(active)})
+                    items.append({"text": label, "href": url_for(endpoint), "active": False})
+            # The item whose address is the longest prefix of this page's is the section we are in.
+            path = request.path.rstrip("/") + "/"
+            best = max((i for i in items if i["href"] != "/" and path.startswith(i["href"].rstrip("/") + "/")),
+                       key=lambda i: len(i["href"]), default=None)
+            if best is None and request.path == "/":
+                best = next((i for i in items if i["href"] == "/"), None)
+            if best is not None:
+                best["active"] = True
         return {"nav_items": items, "service_name": app.config["SERVICE_NAME"], "Capability": C}

@@ -66,3 +66,24 @@ def test_unknown_page_is_a_friendly_404(client, world):
     sign_in(client, world.worker_a)
     response = client.get("/no-such-page")
     assert response.status_code == 404 and "Page not found" in response.get_data(as_text=True)
+
+
+def test_navigation_marks_exactly_one_section(client, world):
+    sign_in(client, world.programme_office)
+    for path, label in (("/", "Home"), ("/programmes/", "Programmes"), (f"/programmes/{world.programme.id}", "Programmes")):
+        page = client.get(path).get_data(as_text=True)
+        assert page.count('aria-current="page"') == 1, path
+        current = page.split('aria-current="page"')[1].split("</a>")[0]
+        assert label in current, (path, current)
+
+
+def test_admin_sections_are_told_apart(client, world):
+    from flask import url_for
+
+    sign_in(client, world.admin)
+    with client.application.test_request_context():
+        users, audit_log = url_for("admin.users"), url_for("admin.audit")
+    for path, label in ((users, "Users"), (audit_log, "Audit")):
+        page = client.get(path).get_data(as_text=True)
+        assert page.count('aria-current="page"') == 1, path
+        assert label in page.split('aria-current="page"')[1].split("</a>")[0]
