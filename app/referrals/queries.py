@@ -167,7 +167,7 @@ def data_quality(user, today: date, limit: int = 50) -> dict[str, list]:
 
 
 def worker_choices(user, provider_id: int | None = None) -> list[tuple[int, str]]:
-    from app.auth.roles import Role, role_can
+    from app.auth.roles import role_can
 
     stmt = sa.select(User.id, User.full_name, User.role).where(
         User.active.is_(True), organisation_scope(user, User.organisation_id)).order_by(User.full_name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -265,3 +265,39 @@ def test_case_page_query_count_does_not_grow_with_its_timeline(world, client):
         assert client.get(path).status_code == 200
     print(f"\ncase page: {len(small)} queries with 1 contact, {len(large)} with 61")
     assert len(small) == len(large)
+
+
+def test_log_contact_form_says_the_session_number_and_cadence_before_saving(world, client):
+    world.programme.session_cap, world.programme.cadence_days = 2, 7
+    referral = ReferralFactory(person=world.person_a, site=world.site_a, assigned_worker=world.worker_a,
+                               referred_on=date.today() - timedelta(days=20))
+    ContactFactory(referral=referral, attended=True, occurred_at=datetime.combine(date.today() - timedelta(days=2),
+                                                                                   time(10)))
+    ContactFactory(referral=referral, attended=True, occurred_at=datetime.combine(date.today() - timedelta(days=9),
+                                                                                   time(10)))
+    sign_in(client, world.worker_a)
+    text = client.get(f"/referrals/{referral.id}/contacts/new").get_data(as_text=True)
+    name = world.programme.name
+    assert f"If they attend, this will be session 3: {name} offers up to 2 sessions." in text
+    assert f"The last session was 2 days ago; {name} runs sessions every 7 days." in text
+    assert "You can still save it." in text
+    # Still only a warning: it saves, and says so again afterwards.
+    response = client.post(f"/referrals/{referral.id}/contacts/new", data=_contact_form(
+        **_date("occurred_on", date.today()), occurred_time="00:01"), follow_redirects=True)
+    after = response.get_data(as_text=True)
+    assert "Contact saved." in after and f"This is session 3: {name} offers up to 2 sessions." in after
+
+
+def test_notes_show_their_limit_and_count_a_line_break_as_one_character(world, client):
+    referral = ReferralFactory(person=world.person_a, site=world.site_a, assigned_worker=world.worker_a,
+                               referred_on=date(2024, 6, 1))
+    sign_in(client, world.worker_a)
+    form = client.get(f"/referrals/{referral.id}/contacts/new").get_data(as_text=True)
+    assert 'data-module="govuk-character-count"' in form and 'data-maxlength="5000"' in form
+    assert "You can enter up to 5,000 characters" in form
+    notes = ("x" * 2499 + "\r\n") * 2  # 5,000 characters as the worker's browser counts them
+    assert client.post(f"/referrals/{referral.id}/contacts/new", data=_contact_form(notes=notes)).status_code == 302
+    saved = db.session.execute(sa.select(Contact).where(Contact.referral_id == referral.id)).scalar_one()
+    assert "\r" not in saved.notes and len(saved.notes) == 4999  # the trailing line break is trimmed
+    too_long = client.post(f"/referrals/{referral.id}/contacts/new", data=_contact_form(notes="y" * 5001))
+    assert "Notes must be 5,000 characters or fewer" in too_long.get_data(as_text=True)

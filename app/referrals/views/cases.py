@@ -116,7 +116,12 @@ def log_contact(referral_id: int):
             return redirect(url_for("referrals.case", referral_id=referral.id))
         except DomainError as exc:
             fail(form, exc)
-    return _small(form, referral, "Log a contact")
+    # Said before saving, for the moment on the form (or now), so nobody is surprised afterwards.
+    at = uk_now()
+    if form.occurred_on.data and not form.occurred_on.errors:
+        at = datetime.combine(form.occurred_on.data, form.occurred_time.data or at.time())
+    notices = services.session_notices_before_saving(referral, at)
+    return _small(form, referral, "Log a contact", notices=notices)
 
 
 @bp.route("/<int:referral_id>/status", methods=["GET", "POST"])
