@@ -253,3 +253,15 @@ class MergeForm(FlaskForm):
     keep = RadioField("Which record should be kept?", widget=GovRadioInput(),
                       validators=[InputRequired(message="Choose the record to keep")])
     submit = SubmitField("Merge these records", widget=GovSubmitInput())
+
+
+class NewPersonReferralForm(PersonForm, ReferralForm):
+    """One page for someone not yet recorded: who they are, then the referral. The duplicate check still
+    runs before anything is saved, and a worker can pick an existing record without retyping the referral."""
+
+    version = None
+    confirm_different = None  # asked as "is this one of these people?" when the duplicate check finds someone
+    submit = SubmitField("Record referral", widget=GovSubmitInput())
+
+    PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "estimated_age", "sex", "ethnicity",
+                     "gender_identity", "home_area", "nhs_number", "police_reference")

@@ -189,7 +189,8 @@ def worker_filter_choices(user) -> list[tuple[int, str]]:
 
 def site_choices(user, *, active_only: bool = True):
     """(site id, "Programme — Site", programme id) for sites the user may refer to."""
-    stmt = (sa.select(Site.id, Site.name, Programme.id.label("programme_id"), Programme.name.label("programme"))
+    stmt = (sa.select(Site.id, Site.name, Programme.id.label("programme_id"), Programme.name.label("programme"),
+                      Programme.min_age, Programme.max_age)
             .join(Programme).where(organisation_scope(user, Site.provider_id))
             .order_by(Programme.name, Site.name))
     if active_only:

@@ -301,3 +301,75 @@ def test_notes_show_their_limit_and_count_a_line_break_as_one_character(world, c
     assert "\r" not in saved.notes and len(saved.notes) == 4999  # the trailing line break is trimmed
     too_long = client.post(f"/referrals/{referral.id}/contacts/new", data=_contact_form(notes="y" * 5001))
     assert "Notes must be 5,000 characters or fewer" in too_long.get_data(as_text=True)
+
+
+def _new_person_referral(w, **over):
+    data = {"given_name": "Temi", "family_name": "Adeyemi", **_date("date_of_birth", date(2008, 4, 3)),
+            "sex": "female", "ethnicity": "", **_referral_form(w)}
+    data.update(over)
+    return data
+
+
+def test_someone_new_is_recorded_with_their_referral_on_one_page(world, client):
+    sign_in(client, world.worker_a)
+    search = client.get("/referrals/people?q=Temi+Adeyemi&dob=3&dob=4&dob=2008").get_data(as_text=True)
+    assert "Record a referral for someone new" in search and "/referrals/people/new/refer?q=Temi+Adeyemi" in search
+    form = client.get("/referrals/people/new/refer?q=Temi+Adeyemi&dob=3&dob=4&dob=2008").get_data(as_text=True)
+    assert 'value="Temi"' in form and 'value="Adeyemi"' in form and 'value="2008"' in form
+    response = client.post("/referrals/people/new/refer", data=_new_person_referral(world))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    person = db.session.execute(sa.select(Person).where(Person.family_name == "Adeyemi")).scalar_one()
+    referral = db.session.execute(sa.select(Referral).where(Referral.person_id == person.id)).scalar_one()
+    assert response.headers["Location"].endswith(f"/referrals/{referral.id}")
+    assert [e.action for e in _audits("person.created")] and _audits("referral.submitted")
+
+
+def test_one_page_referral_checks_for_duplicates_before_saving_and_can_use_the_existing_record(world, client):
+    existing = PersonFactory(organisation=world.org_a, given_name="Temi", family_name="Adeyemi",
+                             date_of_birth=date(2008, 4, 3))
+    sign_in(client, world.worker_a)
+    warned = client.post("/referrals/people/new/refer", data=_new_person_referral(world, given_name="temi"))
+    text = warned.get_data(as_text=True)
+    assert warned.status_code == 200 and "may already be recorded" in text and "Is this one of these people" in text
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Person).where(
+        Person.family_name == "Adeyemi")).scalar_one() == 1
+    assert 'value="Stab wound, attended A&amp;E"' in text or "Stab wound, attended A&amp;E" in text  # nothing retyped
+    used = client.post("/referrals/people/new/refer",
+                       data=_new_person_referral(world, given_name="temi", use_person=str(existing.id)))
+    assert used.status_code == 302
+    assert db.session.execute(sa.select(Referral.person_id).where(Referral.reason == "Stab wound, attended A&E")
+                              ).scalar_one() == existing.id
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Person).where(
+        Person.family_name == "Adeyemi")).scalar_one() == 1
+
+
+def test_one_page_referral_someone_different_and_the_age_override(world, client):
+    PersonFactory(organisation=world.org_a, given_name="Temi", family_name="Adeyemi", date_of_birth=date(2008, 4, 3))
+    world.programme.min_age, world.programme.max_age = 10, 12
+    sign_in(client, world.worker_a)
+    refused = client.post("/referrals/people/new/refer", data=_new_person_referral(world, use_person="new"))
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "To refer them anyway, give a reason." in text
+    assert 'name="use_person" value="new"' in text  # the answer to the duplicate question is kept
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Person).where(
+        Person.family_name == "Adeyemi")).scalar_one() == 1  # the refused referral kept no person either
+    saved = client.post("/referrals/people/new/refer", data=_new_person_referral(
+        world, use_person="new", override_reason="Older sibling of a young person on the programme"))
+    assert saved.status_code == 302
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Person).where(
+        Person.family_name == "Adeyemi")).scalar_one() == 2
+    assert _audits("person.created")[0].detail["confirmed_not_duplicate"] is True
+
+
+def test_another_organisations_person_cannot_be_used_from_the_one_page_referral(world, client):
+    sign_in(client, world.worker_a)
+    response = client.post("/referrals/people/new/refer",
+                           data=_new_person_referral(world, use_person=str(world.person_b.id)))
+    assert response.status_code == 404
+
+
+def test_found_people_can_be_referred_straight_away(world, client):
+    sign_in(client, world.worker_a)
+    person = PersonFactory(organisation=world.org_a, given_name="Kofi", family_name="Mensah")
+    text = client.get("/referrals/people?q=kofi").get_data(as_text=True)
+    assert f'href="/referrals/people/{person.id}/refer"' in text

@@ -112,6 +112,16 @@ def submit_referral(actor, person: Person, *, programme_id: int, site_id: int, r
     return referral
 
 
+def refer_new_person(actor, person_values: dict, *, confirm_different: bool = False, **referral) -> Referral:
+    """Record a person and their first referral in one go (one page for the worker). The duplicate check
+    runs first; if the referral is refused (say, an age override without a reason) the person is not kept
+    either, because the view rolls the whole request back."""
+    from app.referrals.services.people import create_person
+
+    person = create_person(actor, person_values, confirm_different=confirm_different)
+    return submit_referral(actor, person, **referral)
+
+
 def _allocate(referral: Referral, programme: Programme, site: Site) -> None:
     """Record the draw (DOMAIN.md §6). The sequence counts earlier allocations in the same stratum."""
     if programme.trial_seed is None:
