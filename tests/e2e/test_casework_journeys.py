@@ -145,7 +145,8 @@ def test_manager_reassigns_and_another_provider_gets_404(page):
     page.wait_for_load_state("domcontentloaded")
     assert "1 referral reassigned" in page.content()
     page.goto(href)
-    assert "Casey Brown" in page.content()
+    history = page.locator("[data-testid=timeline] li[data-kind=history]").first.inner_text()
+    assert "Reassigned to Casey Brown from Jordan Ellis" in history and "Sam Okafor" in history
     shot(page, "casework-08-reassigned-case")
     sign_out(page)
 

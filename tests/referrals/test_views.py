@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
@@ -373,3 +374,54 @@ def test_found_people_can_be_referred_straight_away(world, client):
     person = PersonFactory(organisation=world.org_a, given_name="Kofi", family_name="Mensah")
     text = client.get("/referrals/people?q=kofi").get_data(as_text=True)
     assert f'href="/referrals/people/{person.id}/refer"' in text
+
+
+def test_case_timeline_shows_reassignments_and_edits_but_not_another_providers_work(world, client):
+    from app.referrals import services
+    from app.referrals.models import ReferralSource
+
+    r = world.referral_a
+    services.reassign_referrals(world.manager_a, [r.id], world.worker_a2.id)
+    services.update_referral(world.worker_a2, r, version=None, source=ReferralSource.POLICE, reason="Changed reason",
+                             lawful_basis=r.lawful_basis, consent_recorded=True)
+    services.update_person(world.worker_a2, world.person_a, {"given_name": "Amara", "family_name": "Okoye",
+                                                             "home_area": "Whitley"})
+    # The same young person is also known to provider B, whose worker edits their details too.
+    ReferralFactory(person=world.person_a, site=world.site_b, assigned_worker=world.worker_b)
+    services.update_person(world.worker_b, world.person_a, {"given_name": "Amara", "family_name": "Okoye",
+                                                            "police_reference": "TVP-SECRET-1"})
+    db.session.flush()
+    sign_in(client, world.worker_a)
+    page = client.get(f"/referrals/{r.id}").get_data(as_text=True)
+    assert f"Reassigned to {world.worker_a2.full_name} from {world.worker_a.full_name}" in page
+    assert "Referral details changed: referred by, reason" in page
+    assert "Personal details changed: home area" in page
+    assert "police reference" not in page and world.worker_b.full_name not in page
+    assert "TVP-SECRET-1" not in page
+
+
+def test_my_caseload_counts_what_needs_doing_and_puts_the_most_urgent_first(world, client):
+    today = date.today()
+
+    def case(name, last_contact_days_ago=None, referred_days_ago=30):
+        ref = ReferralFactory(person=PersonFactory(organisation=world.org_a, given_name=name, family_name="Case"),
+                              site=world.site_a, assigned_worker=world.worker_a,
+                              referred_on=today - timedelta(days=referred_days_ago))
+        if last_contact_days_ago is not None:
+            ContactFactory(referral=ref, occurred_at=datetime.combine(today - timedelta(days=last_contact_days_ago),
+                                                                      time(11)))
+        return ref
+
+    case("Recent", 2)
+    case("Silent", 20)
+    case("Waiting", None, referred_days_ago=3)
+    case("Silentest", 40)
+    sign_in(client, world.worker_a)
+    text = client.get("/referrals/mine").get_data(as_text=True)
+    order = [text.index(f"{n} Case") for n in ("Waiting", "Silentest", "Silent", "Recent")]
+    assert order == sorted(order)
+    counts = {key: int(re.search(rf'data-count="{key}">\s*<span class="wp-figure">(\d+)', text).group(1))
+              for key in ("no_contact", "stale", "follow_up", "open")}
+    # world.referral_a is also open and assigned to worker_a, its last contact long ago.
+    assert counts == {"no_contact": 1, "stale": 3, "follow_up": 0, "open": 5}
+    assert f'href="/referrals/{world.referral_a.id}/contacts/new"' in text
