@@ -230,12 +230,13 @@ class MeasureForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     version = HiddenField()
-    ending = RadioField("Why is the case ending?", widget=GovRadioInput(), validators=[Optional()],
+    ending = RadioField("Why is the case ending before they engaged?", widget=GovRadioInput(), validators=[Optional()],
+                        description="They have not attended a session yet, so say which of these applies",
                         choices=[(s.value, s.label) for s in (ReferralStatus.DECLINED, ReferralStatus.NOT_ELIGIBLE,
                                                               ReferralStatus.UNABLE_TO_CONTACT)])
     reason = RadioField("Reason for closing", choices=[(r, r) for r in CLOSURE_REASONS], widget=GovRadioInput(),
                         validators=[InputRequired(message="Choose the reason for closing")])
-    other_reason = StringField("If other, say why", widget=GovTextInput(),
+    other_reason = StringField("If you chose other, say why", widget=GovTextInput(),
                                validators=[Optional(), Length(max=150, message="Use 150 characters or fewer")])
     closed_on = OptionalDateField("Date closed", validators=[Required(message="Enter the date the case closed")],
                              earliest=EARLIEST, latest_today=True)
