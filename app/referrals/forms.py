@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput,
+    GovCharacterCount, GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput,
 )
 from wtforms import BooleanField, Field, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -19,7 +19,33 @@ from app.referrals.transitions import ReferralStatus
 
 EARLIEST = date(1900, 1, 1)
 NOTE_MAX = 5000
-NOTE_LENGTH = Length(max=NOTE_MAX, message=f"Notes must be {NOTE_MAX:,} characters or fewer")
+
+
+def _one_newline(text):
+    """Browsers send a line break as CR LF but count it as one character: count as the worker sees it."""
+    return text.replace("\r\n", "\n") if isinstance(text, str) else text
+
+
+class NoteField(TextAreaField):
+    """Free text with its limit stated under the box and counted down as the worker types
+    (GOV.UK character count; the counting script is the external module app.js, so CSP holds)."""
+
+    widget = GovCharacterCount()
+
+    def __init__(self, label=None, validators=None, max_length: int = NOTE_MAX, rows: int = 4, **kwargs):
+        name = (label or "Notes").replace(" (optional)", "")
+        kwargs["filters"] = [*kwargs.get("filters", ()), _one_newline]
+        super().__init__(label, validators=[*(validators or []), Length(
+            max=max_length, message=f"{name} must be {max_length:,} characters or fewer")], **kwargs)
+        self.max_length, self.rows = max_length, rows
+
+    def __call__(self, **kwargs):
+        params = {"maxlength": self.max_length, "rows": self.rows,
+                  "textareaDescriptionText": f"You can enter up to {self.max_length:,} characters"}
+        params.update(kwargs.pop("params", {}))
+        return super().__call__(params=params, **kwargs)
+
+
 CLOSURE_REASONS = ["Support plan completed", "Referred on to specialist service", "Moved out of area",
                    "Disengaged", "Declined further support", "Other"]
 
@@ -140,14 +166,13 @@ class ReferralForm(FlaskForm):
     referred_time = TimeOfDayField("Time of referral", description="24-hour clock, like 14:30. Leave blank for now.",
                                    validators=[Optional()])
     source = enum_select(ReferralSource, "Referred by", validators=[InputRequired(message="Choose who referred them")])
-    reason = TextAreaField("Reason for referral", widget=GovTextArea(),
-                           validators=[InputRequired(message="Enter the reason for the referral"), NOTE_LENGTH])
+    reason = NoteField("Reason for referral", rows=3, validators=[InputRequired(message="Enter the reason for the referral")])
     lawful_basis = RadioField("Lawful basis", choices=LawfulBasis.choices(), widget=GovRadioInput(),
                               validators=[InputRequired(message="Choose the lawful basis")])
     consent_recorded = BooleanField("Consent has been given and recorded", widget=GovCheckboxInput())
-    override_reason = TextAreaField("Reason to refer outside the eligible ages", widget=GovTextArea(),
-                                    description="Only needed when they are outside the programme's age range",
-                                    validators=[Optional(), NOTE_LENGTH])
+    override_reason = NoteField("Reason to refer outside the eligible ages", rows=2,
+                                description="Only needed when they are outside the programme's age range",
+                                validators=[Optional()])
     assigned_worker_id = SelectField("Assigned to", coerce=int, widget=GovSelect(), validators=[Optional()])
     submit = SubmitField("Record referral", widget=GovSubmitInput())
 
@@ -155,7 +180,7 @@ class ReferralForm(FlaskForm):
 class ReferralEditForm(FlaskForm):
     version = HiddenField()
     source = enum_select(ReferralSource, "Referred by", validators=[InputRequired()])
-    reason = TextAreaField("Reason for referral", widget=GovTextArea(), validators=[Optional(), NOTE_LENGTH])
+    reason = NoteField("Reason for referral", rows=3, validators=[Optional()])
     lawful_basis = RadioField("Lawful basis", choices=LawfulBasis.choices(), widget=GovRadioInput(),
                               validators=[InputRequired(message="Choose the lawful basis")])
     consent_recorded = BooleanField("Consent has been given and recorded", widget=GovCheckboxInput())
@@ -170,16 +195,16 @@ class ContactForm(FlaskForm):
     occurred_on = OptionalDateField("Date", validators=[Required(message="Enter the date of the contact")],
                                earliest=EARLIEST, latest_today=True)
     occurred_time = TimeOfDayField("Time", description="24-hour clock, like 14:30", validators=[Optional()])
-    duration_minutes = WholeNumberField("Duration in minutes", example=45, validators=[
+    duration_minutes = WholeNumberField("Duration in minutes", example=45, description="Not needed if they did not attend", validators=[
         Optional(), NumberRange(min=0, max=720, message="Duration must be between 0 and 720 minutes")])
-    notes = TextAreaField("Notes", widget=GovTextArea(), validators=[Optional(), NOTE_LENGTH])
+    notes = NoteField("Notes", validators=[Optional()])
     submit = SubmitField("Save contact", widget=GovSubmitInput())
 
 
 class StatusForm(FlaskForm):
     version = HiddenField()
     to_status = RadioField("New status", widget=GovRadioInput(), validators=[InputRequired(message="Choose the new status")])
-    note = TextAreaField("Note (optional)", widget=GovTextArea(), validators=[Optional(), NOTE_LENGTH])
+    note = NoteField("Note (optional)", rows=3, validators=[Optional()])
     submit = SubmitField("Change status", widget=GovSubmitInput())
 
 
@@ -187,7 +212,7 @@ class OutcomeForm(FlaskForm):
     outcome_type = RadioField("Outcome", widget=GovRadioInput(), validators=[InputRequired(message="Choose the outcome")])
     achieved_on = OptionalDateField("Date achieved", validators=[Required(message="Enter the date")], earliest=EARLIEST,
                                latest_today=True)
-    notes = TextAreaField("Notes (optional)", widget=GovTextArea(), validators=[Optional(), NOTE_LENGTH])
+    notes = NoteField("Notes (optional)", validators=[Optional()])
     submit = SubmitField("Save outcome", widget=GovSubmitInput())
 
 
@@ -205,12 +230,13 @@ class MeasureForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     version = HiddenField()
-    ending = RadioField("Why is the case ending?", widget=GovRadioInput(), validators=[Optional()],
+    ending = RadioField("Why is the case ending before they engaged?", widget=GovRadioInput(), validators=[Optional()],
+                        description="They have not attended a session yet, so say which of these applies",
                         choices=[(s.value, s.label) for s in (ReferralStatus.DECLINED, ReferralStatus.NOT_ELIGIBLE,
                                                               ReferralStatus.UNABLE_TO_CONTACT)])
     reason = RadioField("Reason for closing", choices=[(r, r) for r in CLOSURE_REASONS], widget=GovRadioInput(),
                         validators=[InputRequired(message="Choose the reason for closing")])
-    other_reason = StringField("If other, say why", widget=GovTextInput(),
+    other_reason = StringField("If you chose other, say why", widget=GovTextInput(),
                                validators=[Optional(), Length(max=150, message="Use 150 characters or fewer")])
     closed_on = OptionalDateField("Date closed", validators=[Required(message="Enter the date the case closed")],
                              earliest=EARLIEST, latest_today=True)
@@ -228,3 +254,15 @@ class MergeForm(FlaskForm):
     keep = RadioField("Which record should be kept?", widget=GovRadioInput(),
                       validators=[InputRequired(message="Choose the record to keep")])
     submit = SubmitField("Merge these records", widget=GovSubmitInput())
+
+
+class NewPersonReferralForm(PersonForm, ReferralForm):
+    """One page for someone not yet recorded: who they are, then the referral. The duplicate check still
+    runs before anything is saved, and a worker can pick an existing record without retyping the referral."""
+
+    version = None
+    confirm_different = None  # asked as "is this one of these people?" when the duplicate check finds someone
+    submit = SubmitField("Record referral", widget=GovSubmitInput())
+
+    PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "estimated_age", "sex", "ethnicity",
+                     "gender_identity", "home_area", "nhs_number", "police_reference")

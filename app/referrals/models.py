@@ -93,6 +93,13 @@ class Person(Model):
     def display_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
 
+    @property
+    def age_today(self) -> int | None:
+        """Completed years today (from the estimate when there is no date of birth): shown beside the name."""
+        from app.referrals.eligibility import age_for_referral
+
+        return age_for_referral(self.date_of_birth, self.estimated_age, self.estimated_on, date.today())
+
 
 class Referral(Model):
     __tablename__ = "referrals"

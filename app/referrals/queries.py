@@ -4,7 +4,7 @@ List queries select plain columns (or eager-load), so a page's query count does 
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
@@ -97,10 +97,53 @@ def _caseload_select(user):
             .where(referral_scope(user))), last
 
 
-def my_caseload(user):
+def my_caseload(user, today: date):
+    """Most urgent first: no contact yet (longest waiting first), then no contact in 14 days (longest
+    silence first), then the rest by how long since the last contact."""
+    from app.referrals.followups import STALE_AFTER_DAYS
+
     stmt, last = _caseload_select(user)
+    stale_before = today - timedelta(days=STALE_AFTER_DAYS)
+    tier = sa.case((last.c.last_contact_at.is_(None), 0),
+                   (last.c.last_contact_at < datetime.combine(stale_before, time.min), 1), else_=2)
     return (stmt.where(Referral.assigned_worker_id == user.id, Referral.status.in_(OPEN_STATUSES))
-            .order_by(last.c.last_contact_at.is_not(None), last.c.last_contact_at, Referral.referred_at, Referral.id))
+            .order_by(tier, last.c.last_contact_at, Referral.referred_at, Referral.id))
+
+
+def my_caseload_summary(user):
+    """Every open referral of the worker, as the few values the "needs doing" counts need (one query)."""
+    last, measure = _last_contact(), _last_measure()
+    return db.session.execute(
+        sa.select(Referral.id, Referral.referred_on, Referral.trial_arm, last.c.last_contact_at,
+                  measure.c.last_measure_on)
+        .outerjoin(last, last.c.referral_id == Referral.id).outerjoin(measure, measure.c.referral_id == Referral.id)
+        .where(referral_scope(user), Referral.assigned_worker_id == user.id,
+               Referral.status.in_(OPEN_STATUSES))).all()
+
+
+HISTORY_ACTIONS = ("referral.reassigned", "referral.updated", "person.updated", "person.merged")
+
+
+def case_history(referral: Referral) -> list:
+    """Reassignments and edits from the audit trail, for the case timeline. Only this referral's events,
+    and edits to the person made by this referral's own provider: another organisation's work with the
+    same young person is not shown here."""
+    from app.audit import AuditEvent
+
+    events = db.session.execute(
+        sa.select(AuditEvent.id, AuditEvent.occurred_at, AuditEvent.action, AuditEvent.detail,
+                  User.full_name.label("actor"))
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.person_id == referral.person_id, AuditEvent.action.in_(HISTORY_ACTIONS),
+               sa.or_(sa.and_(AuditEvent.object_type == "Referral", AuditEvent.object_id == referral.id),
+                      sa.and_(AuditEvent.object_type == "Person", AuditEvent.object_id == referral.person_id,
+                              AuditEvent.organisation_id == referral.provider_id)))
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)).all()
+    worker_ids = {v for e in events if e.action == "referral.reassigned"
+                  for v in ((e.detail or {}).get("from"), (e.detail or {}).get("to")) if isinstance(v, int)}
+    names = dict(db.session.execute(sa.select(User.id, User.full_name).where(
+        User.id.in_(worker_ids or [0]), User.organisation_id == referral.provider_id)).all())
+    return [(e, names) for e in events]
 
 
 def org_caseload(user, *, site_id=None, worker_id=None, status=None, programme_id=None):
@@ -167,7 +210,7 @@ def data_quality(user, today: date, limit: int = 50) -> dict[str, list]:
 
 
 def worker_choices(user, provider_id: int | None = None) -> list[tuple[int, str]]:
-    from app.auth.roles import Role, role_can
+    from app.auth.roles import role_can
 
     stmt = sa.select(User.id, User.full_name, User.role).where(
         User.active.is_(True), organisation_scope(user, User.organisation_id)).order_by(User.full_name)
@@ -189,7 +232,8 @@ def worker_filter_choices(user) -> list[tuple[int, str]]:
 
 def site_choices(user, *, active_only: bool = True):
     """(site id, "Programme — Site", programme id) for sites the user may refer to."""
-    stmt = (sa.select(Site.id, Site.name, Programme.id.label("programme_id"), Programme.name.label("programme"))
+    stmt = (sa.select(Site.id, Site.name, Programme.id.label("programme_id"), Programme.name.label("programme"),
+                      Programme.min_age, Programme.max_age)
             .join(Programme).where(organisation_scope(user, Site.provider_id))
             .order_by(Programme.name, Site.name))
     if active_only:

@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import shot, sign_in_as, sign_out
 
@@ -55,19 +56,19 @@ def test_worker_records_referral_logs_contacts_outcome_and_closes(page):
     page.get_by_role("button", name="Search").click()
     assert "0 people found" in page.content()
     shot(page, "casework-01-search-nobody")
-    page.get_by_role("link", name="Not listed? Add a new person").click()
-    page.fill("#given_name", "Zoë")
-    page.fill("#family_name", "Ó'Brien-Hart")
+    # Nobody found: one page records the person and the referral together.
+    page.get_by_role("link", name="Record a referral for someone new").click()
+    assert page.input_value("#given_name") == "Zoë" and page.input_value("#family_name") == "Ó'Brien-Hart"
     _fill_date(page, "date_of_birth", date(today.year - 16, 3, 14))
     page.select_option("#sex", "female")
     page.select_option("#ethnicity", "mixed_white_black_caribbean")
-    page.get_by_role("button", name="Save and continue").click()
-    page.wait_for_load_state("domcontentloaded")
-    assert page.locator("h1").inner_text() == "Record a referral"
     _fill_date(page, "referred_on", today - timedelta(days=10))
     page.fill("#referred_time", "21:40")
     page.select_option("#source", "ae_clinician")
     page.fill("#reason", "Stab wound to the arm; attended A&E with a friend")
+    status = page.locator(".govuk-character-count:has(#reason) .govuk-character-count__status")
+    page.locator("#reason").press_sequentially(".")
+    expect(status).to_have_text(re.compile(r"You have 4,9\d\d characters remaining"))  # counted as they type
     page.check("#consent_recorded")
     shot(page, "casework-02-referral-form")
     page.get_by_role("button", name="Record referral").click()
@@ -87,6 +88,13 @@ def test_worker_records_referral_logs_contacts_outcome_and_closes(page):
     page.check("input[name=outcome_type][value='Signposted to service']")
     page.get_by_role("button", name="Save outcome").click()
     page.wait_for_load_state("domcontentloaded")
+
+    page.get_by_role("link", name="Record a measure").click()
+    page.check("input[name=time_point][value=baseline]")
+    page.fill("#value", "8")
+    page.get_by_role("button", name="Save measure").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "Measure saved" in page.content()
 
     page.get_by_role("link", name="Close the case").click()
     page.check("input[name=reason][value='Support plan completed']")
@@ -137,7 +145,8 @@ def test_manager_reassigns_and_another_provider_gets_404(page):
     page.wait_for_load_state("domcontentloaded")
     assert "1 referral reassigned" in page.content()
     page.goto(href)
-    assert "Casey Brown" in page.content()
+    history = page.locator("[data-testid=timeline] li[data-kind=history]").first.inner_text()
+    assert "Reassigned to Casey Brown from Jordan Ellis" in history and "Sam Okafor" in history
     shot(page, "casework-08-reassigned-case")
     sign_out(page)
 
@@ -146,3 +155,67 @@ def test_manager_reassigns_and_another_provider_gets_404(page):
     assert response.status == 404
     assert "Page not found" in page.content()
     shot(page, "casework-09-other-provider-404")
+
+
+def test_found_person_is_referred_straight_away_and_the_duplicate_check_still_runs(page):
+    sign_in_as(page, "worker@example.org")
+    _new_referral(page, "Priya", "Twice-Told")
+    page.goto("/referrals/people?q=priya+twice")
+    row = page.locator("[data-testid=people-results] tbody tr", has_text="Priya Twice-Told")
+    row.get_by_role("link", name=re.compile("^Refer")).click()
+    page.wait_for_load_state("domcontentloaded")
+    assert page.locator("h1").inner_text() == "Record a referral"
+    assert "Priya Twice-Told" in page.locator(".govuk-caption-l").inner_text()
+
+    # Typing the same person in again as "someone new" is caught before anything is saved.
+    today = date.today()
+    page.goto("/referrals/people/new/refer?q=Priya+Twice-Told")
+    _fill_date(page, "date_of_birth", date(today.year - 17, 6, 1))
+    _fill_date(page, "referred_on", today)
+    page.fill("#reason", "Second referral, typed again by mistake")
+    page.check("#consent_recorded")
+    page.get_by_role("button", name="Record referral").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "may already be recorded" in page.locator(".govuk-error-summary").inner_text()
+    shot(page, "casework-10-duplicate-question")
+    page.locator("[data-testid=duplicate-candidates] input[name=use_person]").first.check()
+    page.get_by_role("button", name="Record referral").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "recorded for Priya Twice-Told" in page.content()
+    page.get_by_role("link", name=re.compile("All referrals for")).click()
+    assert page.locator("table tbody tr").count() == 2
+
+
+def test_log_contact_says_session_number_and_cadence_before_saving(page):
+    sign_in_as(page, "worker.youthnavigatorspartn@example.org")
+    today = date.today()
+    page.goto("/referrals/people?q=Callum+Weekly")
+    page.get_by_role("link", name="Record a referral for someone new").click()
+    _fill_date(page, "date_of_birth", date(today.year - 13, 1, 20))
+    page.select_option("#site_id", index=1)
+    _fill_date(page, "referred_on", today - timedelta(days=14))
+    page.select_option("#source", "school")
+    page.fill("#reason", "Excluded twice this term")
+    page.check("#consent_recorded")
+    page.get_by_role("button", name="Record referral").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "Referral to School Navigators recorded" in page.content()
+
+    page.get_by_role("link", name="Log a contact").click()
+    notices = page.locator("[data-testid=session-notices]").inner_text()
+    assert "this will be session 1 of the 6 that School Navigators offers" in notices
+    _fill_date(page, "occurred_on", today - timedelta(days=2))
+    page.fill("#occurred_time", "15:30")
+    page.get_by_role("button", name="Save contact").click()
+    page.wait_for_load_state("domcontentloaded")
+
+    page.get_by_role("link", name="Log a contact").click()
+    notices = page.locator("[data-testid=session-notices]").inner_text()
+    assert "session 2 of the 6" in notices
+    assert "The last session was 2 days ago; School Navigators runs sessions every 7 days." in notices
+    assert "You can still save it." in notices
+    shot(page, "casework-11-contact-warnings-before-saving")
+    page.get_by_role("button", name="Save contact").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "Contact saved." in page.content()
+    assert "2 days before this one" in page.locator(".govuk-notification-banner").all_inner_texts()[-1]

@@ -140,7 +140,7 @@ def test_session_cap_and_cadence_warn_but_do_not_block(world):
     assert services.log_contact(world.worker_a, referral, occurred_at=at, mode=ContactMode.GROUP, attended=True).warnings == []
     second = services.log_contact(world.worker_a, referral, occurred_at=at + timedelta(days=3), mode=ContactMode.GROUP,
                                   attended=True)
-    assert len(second.warnings) == 1 and "7 days apart" in second.warnings[0]
+    assert len(second.warnings) == 1 and "3 days before this one" in second.warnings[0] and "every 7 days" in second.warnings[0]
     third = services.log_contact(world.worker_a, referral, occurred_at=at + timedelta(days=14), mode=ContactMode.GROUP,
                                  attended=True)
     assert any("session 3" in w for w in third.warnings)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -265,3 +266,162 @@ def test_case_page_query_count_does_not_grow_with_its_timeline(world, client):
         assert client.get(path).status_code == 200
     print(f"\ncase page: {len(small)} queries with 1 contact, {len(large)} with 61")
     assert len(small) == len(large)
+
+
+def test_log_contact_form_says_the_session_number_and_cadence_before_saving(world, client):
+    world.programme.session_cap, world.programme.cadence_days = 2, 7
+    referral = ReferralFactory(person=world.person_a, site=world.site_a, assigned_worker=world.worker_a,
+                               referred_on=date.today() - timedelta(days=20))
+    ContactFactory(referral=referral, attended=True, occurred_at=datetime.combine(date.today() - timedelta(days=2),
+                                                                                   time(10)))
+    ContactFactory(referral=referral, attended=True, occurred_at=datetime.combine(date.today() - timedelta(days=9),
+                                                                                   time(10)))
+    sign_in(client, world.worker_a)
+    text = client.get(f"/referrals/{referral.id}/contacts/new").get_data(as_text=True)
+    name = world.programme.name
+    assert f"If they attend, this will be session 3: {name} offers up to 2 sessions." in text
+    assert f"The last session was 2 days ago; {name} runs sessions every 7 days." in text
+    assert "You can still save it." in text
+    # Still only a warning: it saves, and says so again afterwards.
+    response = client.post(f"/referrals/{referral.id}/contacts/new", data=_contact_form(
+        **_date("occurred_on", date.today()), occurred_time="00:01"), follow_redirects=True)
+    after = response.get_data(as_text=True)
+    assert "Contact saved." in after and f"This is session 3: {name} offers up to 2 sessions." in after
+
+
+def test_notes_show_their_limit_and_count_a_line_break_as_one_character(world, client):
+    referral = ReferralFactory(person=world.person_a, site=world.site_a, assigned_worker=world.worker_a,
+                               referred_on=date(2024, 6, 1))
+    sign_in(client, world.worker_a)
+    form = client.get(f"/referrals/{referral.id}/contacts/new").get_data(as_text=True)
+    assert 'data-module="govuk-character-count"' in form and 'data-maxlength="5000"' in form
+    assert "You can enter up to 5,000 characters" in form
+    notes = ("x" * 2499 + "\r\n") * 2  # 5,000 characters as the worker's browser counts them
+    assert client.post(f"/referrals/{referral.id}/contacts/new", data=_contact_form(notes=notes)).status_code == 302
+    saved = db.session.execute(sa.select(Contact).where(Contact.referral_id == referral.id)).scalar_one()
+    assert "\r" not in saved.notes and len(saved.notes) == 4999  # the trailing line break is trimmed
+    too_long = client.post(f"/referrals/{referral.id}/contacts/new", data=_contact_form(notes="y" * 5001))
+    assert "Notes must be 5,000 characters or fewer" in too_long.get_data(as_text=True)
+
+
+def _new_person_referral(w, **over):
+    data = {"given_name": "Temi", "family_name": "Adeyemi", **_date("date_of_birth", date(2008, 4, 3)),
+            "sex": "female", "ethnicity": "", **_referral_form(w)}
+    data.update(over)
+    return data
+
+
+def test_someone_new_is_recorded_with_their_referral_on_one_page(world, client):
+    sign_in(client, world.worker_a)
+    search = client.get("/referrals/people?q=Temi+Adeyemi&dob=3&dob=4&dob=2008").get_data(as_text=True)
+    assert "Record a referral for someone new" in search and "/referrals/people/new/refer?q=Temi+Adeyemi" in search
+    form = client.get("/referrals/people/new/refer?q=Temi+Adeyemi&dob=3&dob=4&dob=2008").get_data(as_text=True)
+    assert 'value="Temi"' in form and 'value="Adeyemi"' in form and 'value="2008"' in form
+    response = client.post("/referrals/people/new/refer", data=_new_person_referral(world))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    person = db.session.execute(sa.select(Person).where(Person.family_name == "Adeyemi")).scalar_one()
+    referral = db.session.execute(sa.select(Referral).where(Referral.person_id == person.id)).scalar_one()
+    assert response.headers["Location"].endswith(f"/referrals/{referral.id}")
+    assert [e.action for e in _audits("person.created")] and _audits("referral.submitted")
+
+
+def test_one_page_referral_checks_for_duplicates_before_saving_and_can_use_the_existing_record(world, client):
+    existing = PersonFactory(organisation=world.org_a, given_name="Temi", family_name="Adeyemi",
+                             date_of_birth=date(2008, 4, 3))
+    sign_in(client, world.worker_a)
+    warned = client.post("/referrals/people/new/refer", data=_new_person_referral(world, given_name="temi"))
+    text = warned.get_data(as_text=True)
+    assert warned.status_code == 200 and "may already be recorded" in text and "Is this one of these people" in text
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Person).where(
+        Person.family_name == "Adeyemi")).scalar_one() == 1
+    assert 'value="Stab wound, attended A&amp;E"' in text or "Stab wound, attended A&amp;E" in text  # nothing retyped
+    used = client.post("/referrals/people/new/refer",
+                       data=_new_person_referral(world, given_name="temi", use_person=str(existing.id)))
+    assert used.status_code == 302
+    assert db.session.execute(sa.select(Referral.person_id).where(Referral.reason == "Stab wound, attended A&E")
+                              ).scalar_one() == existing.id
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Person).where(
+        Person.family_name == "Adeyemi")).scalar_one() == 1
+
+
+def test_one_page_referral_someone_different_and_the_age_override(world, client):
+    PersonFactory(organisation=world.org_a, given_name="Temi", family_name="Adeyemi", date_of_birth=date(2008, 4, 3))
+    world.programme.min_age, world.programme.max_age = 10, 12
+    sign_in(client, world.worker_a)
+    refused = client.post("/referrals/people/new/refer", data=_new_person_referral(world, use_person="new"))
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "To refer them anyway, give a reason." in text
+    assert 'name="use_person" value="new"' in text  # the answer to the duplicate question is kept
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Person).where(
+        Person.family_name == "Adeyemi")).scalar_one() == 1  # the refused referral kept no person either
+    saved = client.post("/referrals/people/new/refer", data=_new_person_referral(
+        world, use_person="new", override_reason="Older sibling of a young person on the programme"))
+    assert saved.status_code == 302
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Person).where(
+        Person.family_name == "Adeyemi")).scalar_one() == 2
+    assert _audits("person.created")[0].detail["confirmed_not_duplicate"] is True
+
+
+def test_another_organisations_person_cannot_be_used_from_the_one_page_referral(world, client):
+    sign_in(client, world.worker_a)
+    response = client.post("/referrals/people/new/refer",
+                           data=_new_person_referral(world, use_person=str(world.person_b.id)))
+    assert response.status_code == 404
+
+
+def test_found_people_can_be_referred_straight_away(world, client):
+    sign_in(client, world.worker_a)
+    person = PersonFactory(organisation=world.org_a, given_name="Kofi", family_name="Mensah")
+    text = client.get("/referrals/people?q=kofi").get_data(as_text=True)
+    assert f'href="/referrals/people/{person.id}/refer"' in text
+
+
+def test_case_timeline_shows_reassignments_and_edits_but_not_another_providers_work(world, client):
+    from app.referrals import services
+    from app.referrals.models import ReferralSource
+
+    r = world.referral_a
+    services.reassign_referrals(world.manager_a, [r.id], world.worker_a2.id)
+    services.update_referral(world.worker_a2, r, version=None, source=ReferralSource.POLICE, reason="Changed reason",
+                             lawful_basis=r.lawful_basis, consent_recorded=True)
+    services.update_person(world.worker_a2, world.person_a, {"given_name": "Amara", "family_name": "Okoye",
+                                                             "home_area": "Whitley"})
+    # The same young person is also known to provider B, whose worker edits their details too.
+    ReferralFactory(person=world.person_a, site=world.site_b, assigned_worker=world.worker_b)
+    services.update_person(world.worker_b, world.person_a, {"given_name": "Amara", "family_name": "Okoye",
+                                                            "police_reference": "TVP-SECRET-1"})
+    db.session.flush()
+    sign_in(client, world.worker_a)
+    page = client.get(f"/referrals/{r.id}").get_data(as_text=True)
+    assert f"Reassigned to {world.worker_a2.full_name} from {world.worker_a.full_name}" in page
+    assert "Referral details changed: referred by, reason" in page
+    assert "Personal details changed: home area" in page
+    assert "police reference" not in page and world.worker_b.full_name not in page
+    assert "TVP-SECRET-1" not in page
+
+
+def test_my_caseload_counts_what_needs_doing_and_puts_the_most_urgent_first(world, client):
+    today = date.today()
+
+    def case(name, last_contact_days_ago=None, referred_days_ago=30):
+        ref = ReferralFactory(person=PersonFactory(organisation=world.org_a, given_name=name, family_name="Case"),
+                              site=world.site_a, assigned_worker=world.worker_a,
+                              referred_on=today - timedelta(days=referred_days_ago))
+        if last_contact_days_ago is not None:
+            ContactFactory(referral=ref, occurred_at=datetime.combine(today - timedelta(days=last_contact_days_ago),
+                                                                      time(11)))
+        return ref
+
+    case("Recent", 2)
+    case("Silent", 20)
+    case("Waiting", None, referred_days_ago=3)
+    case("Silentest", 40)
+    sign_in(client, world.worker_a)
+    text = client.get("/referrals/mine").get_data(as_text=True)
+    order = [text.index(f"{n} Case") for n in ("Waiting", "Silentest", "Silent", "Recent")]
+    assert order == sorted(order)
+    counts = {key: int(re.search(rf'data-count="{key}">\s*<span class="wp-figure">(\d+)', text).group(1))
+              for key in ("no_contact", "stale", "follow_up", "open")}
+    # world.referral_a is also open and assigned to worker_a, its last contact long ago.
+    assert counts == {"no_contact": 1, "stale": 3, "follow_up": 0, "open": 5}
+    assert f'href="/referrals/{world.referral_a.id}/contacts/new"' in text

@@ -18,7 +18,7 @@ from app.auth.roles import Capability
 from app.db import db
 from app.errors import DomainError
 from app.programmes.models import Programme, Site
-from app.referrals import allocation, eligibility
+from app.referrals import allocation, eligibility, sessions
 from app.referrals.models import (
     Contact, ContactMode, LawfulBasis, Outcome, OutcomeMeasure, Person, Referral, ReferralSource,
     ReferralStatusChange, TimePoint, TrialArm,
@@ -112,6 +112,16 @@ def submit_referral(actor, person: Person, *, programme_id: int, site_id: int, r
     return referral
 
 
+def refer_new_person(actor, person_values: dict, *, confirm_different: bool = False, **referral) -> Referral:
+    """Record a person and their first referral in one go (one page for the worker). The duplicate check
+    runs first; if the referral is refused (say, an age override without a reason) the person is not kept
+    either, because the view rolls the whole request back."""
+    from app.referrals.services.people import create_person
+
+    person = create_person(actor, person_values, confirm_different=confirm_different)
+    return submit_referral(actor, person, **referral)
+
+
 def _allocate(referral: Referral, programme: Programme, site: Site) -> None:
     """Record the draw (DOMAIN.md §6). The sequence counts earlier allocations in the same stratum."""
     if programme.trial_seed is None:
@@ -167,18 +177,12 @@ def log_contact(actor, referral: Referral, *, occurred_at: datetime, mode: Conta
     if notes and len(notes) > MAX_NOTE:
         raise DomainError(f"Notes must be {MAX_NOTE:,} characters or fewer", "notes")
     programme = referral.programme
-    earlier = db.session.execute(sa.select(Contact.occurred_at, Contact.attended).where(
-        Contact.referral_id == referral.id)).all()
+    earlier = attended_sessions(referral)
     warnings = []
-    attended_before = [at for at, a in earlier if a]
-    if attended and programme.session_cap and len(attended_before) + 1 > programme.session_cap:
-        warnings.append(f"This is session {len(attended_before) + 1}: {programme.name} offers up to "
-                        f"{programme.session_cap} sessions.")
-    if attended and programme.cadence_days and attended_before:
-        gap = min(abs((occurred_at - at).total_seconds()) for at in attended_before) / 86400
-        if gap < programme.cadence_days:
-            warnings.append(f"Sessions are usually {programme.cadence_days} days apart; this one is "
-                            f"{int(gap)} day{'s' if int(gap) != 1 else ''} from another.")
+    if attended:
+        warnings = sessions.session_warnings(
+            programme=programme.name, session_cap=programme.session_cap, cadence_days=programme.cadence_days,
+            attended_at=earlier, at=occurred_at)
     contact = Contact(referral=referral, occurred_at=occurred_at, mode=mode, attended=attended,
                       duration_minutes=duration_minutes if attended else None, worker_id=actor.id, notes=notes)
     db.session.add(contact)
@@ -194,6 +198,20 @@ def log_contact(actor, referral: Referral, *, occurred_at: datetime, mode: Conta
     audit.record(actor, "contact.logged", contact, person_id=referral.person_id,
                  detail={"referral": referral.id, "attended": attended, "mode": mode.value, "warnings": len(warnings)})
     return ContactResult(contact, warnings)
+
+
+def attended_sessions(referral: Referral) -> list[datetime]:
+    """When the referral's attended sessions took place, from the database (not a possibly stale list)."""
+    return list(db.session.execute(sa.select(Contact.occurred_at).where(
+        Contact.referral_id == referral.id, Contact.attended.is_(True)).order_by(Contact.occurred_at)).scalars())
+
+
+def session_notices_before_saving(referral: Referral, at: datetime) -> list[sessions.SessionNotice]:
+    """What the log-contact form says on load: the session number against the cap, the gap against the cadence."""
+    programme = referral.programme
+    return sessions.session_notices(programme=programme.name, session_cap=programme.session_cap,
+                                    cadence_days=programme.cadence_days, attended_at=attended_sessions(referral),
+                                    at=at, before_saving=True)
 
 
 def change_status(actor, referral: Referral, to: S, *, note: str | None = None, version=None) -> Referral:

@@ -41,10 +41,18 @@ def _decorate(rows, today: date) -> list[dict]:
 @personal_data
 def my_caseload():
     today = date.today()
-    page = paginate_rows(queries.my_caseload(current_user))
+    page = paginate_rows(queries.my_caseload(current_user, today))
     rows = _decorate(page.items, today)
+    counts = {"open": 0, "no_contact": 0, "stale": 0, "follow_up": 0}
+    for r in queries.my_caseload_summary(current_user):
+        counts["open"] += 1
+        flags = needs_doing(last_contact_at=r.last_contact_at, today=today, referred_on=r.referred_on,
+                            in_trial=r.trial_arm is not TrialArm.NONE, last_measure_on=r.last_measure_on)
+        counts["no_contact"] += any(f == "No contact yet" for f in flags)
+        counts["stale"] += any(f.startswith("No contact in") for f in flags)
+        counts["follow_up"] += any("follow-up due" in f for f in flags)
     return render_template("referrals/my_caseload.html", page=page, rows=rows, page_title="My caseload",
-                           needing=sum(1 for r in rows if r["flags"]))
+                           counts=counts)
 
 
 def _filters() -> dict:

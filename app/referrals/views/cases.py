@@ -1,7 +1,8 @@
 """A case: the page (person, referral, timeline) and everything done to it."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -23,7 +24,33 @@ from app.referrals.transitions import ReferralStatus, can_move, next_statuses
 from app.referrals.views._helpers import case_crumbs, conflict_redirect, fail
 
 
-def _timeline(referral) -> list[dict]:
+FIELD_LABELS = {
+    "source": "referred by", "reason": "reason", "lawful_basis": "lawful basis", "consent_recorded": "consent",
+    "given_name": "first name", "family_name": "last name", "date_of_birth": "date of birth",
+    "estimated_age": "estimated age", "sex": "sex", "gender_identity": "gender identity", "ethnicity": "ethnicity",
+    "home_area": "home area", "nhs_number": "NHS number", "police_reference": "police reference",
+}
+
+
+def _uk(moment: datetime) -> datetime:
+    """Audit times are kept in UTC; the timeline speaks UK time like the sessions it sits among."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Europe/London")).replace(tzinfo=None)
+
+
+def _history_text(event, names: dict) -> str:
+    detail = event.detail or {}
+    if event.action == "referral.reassigned":
+        to = names.get(detail.get("to"), "another worker")
+        return f"Reassigned to {to}" + (f" from {names[detail['from']]}" if detail.get("from") in names else "")
+    fields = ", ".join(FIELD_LABELS.get(f, f.replace("_", " ")) for f in detail.get("fields") or [])
+    if event.action == "referral.updated":
+        return "Referral details changed" + (f": {fields}" if fields else "")
+    if event.action == "person.updated":
+        return "Personal details changed" + (f": {fields}" if fields else "")
+    return "Another record of this person was merged into this one"
+
+
+def _timeline(referral, history=()) -> list[dict]:
     """Newest first; at the same moment a session sits below the status changes it caused."""
     def day(d):
         return datetime.combine(d, datetime.min.time())
@@ -32,6 +59,9 @@ def _timeline(referral) -> list[dict]:
     items += [{"key": (s.changed_at, 1, s.id), "kind": "status", "obj": s} for s in referral.status_changes]
     items += [{"key": (day(o.achieved_on), 2, o.id), "kind": "outcome", "obj": o} for o in referral.outcomes]
     items += [{"key": (day(m.measured_on), 3, m.id), "kind": "measure", "obj": m} for m in referral.measures]
+    items += [{"key": (_uk(e.occurred_at), 4, e.id), "kind": "history",
+               "obj": {"text": _history_text(e, names), "at": _uk(e.occurred_at), "by": e.actor}}
+              for e, names in history]
     return sorted(items, key=lambda i: i["key"], reverse=True)
 
 
@@ -44,7 +74,8 @@ def case(referral_id: int):
     last_measure = max((m.measured_on for m in referral.measures), default=None)
     due = follow_up_due(referral.referred_on, referral.trial_arm is not TrialArm.NONE, date.today(), last_measure)
     html = render_template(
-        "referrals/case.html", referral=referral, person=referral.person, timeline=_timeline(referral),
+        "referrals/case.html", referral=referral, person=referral.person,
+        timeline=_timeline(referral, queries.case_history(referral)),
         next_statuses=[s for s in next_statuses(referral.status) if s is not ReferralStatus.CLOSED],
         attended=sum(1 for c in referral.contacts if c.attended), follow_up=due,
         page_title=f"{referral.person.display_name} — {referral.programme.name}",
@@ -116,7 +147,12 @@ def log_contact(referral_id: int):
             return redirect(url_for("referrals.case", referral_id=referral.id))
         except DomainError as exc:
             fail(form, exc)
-    return _small(form, referral, "Log a contact")
+    # Said before saving, for the moment on the form (or now), so nobody is surprised afterwards.
+    at = uk_now()
+    if form.occurred_on.data and not form.occurred_on.errors:
+        at = datetime.combine(form.occurred_on.data, form.occurred_time.data or at.time())
+    notices = services.session_notices_before_saving(referral, at)
+    return _small(form, referral, "Log a contact", notices=notices)
 
 
 @bp.route("/<int:referral_id>/status", methods=["GET", "POST"])

@@ -16,7 +16,7 @@ from app.errors import ConflictError, DomainError
 from app.forms import enum_or_none
 from app.referrals import bp, queries, services
 from app.referrals.ethnicity import Ethnicity
-from app.referrals.forms import PersonForm, ReferralForm, SearchForm
+from app.referrals.forms import NewPersonReferralForm, PersonForm, ReferralForm, SearchForm
 from app.referrals.models import LawfulBasis, ReferralSource, Sex
 from app.referrals.views._helpers import conflict_redirect, fail, page_number
 
@@ -57,11 +57,7 @@ def new_person():
     form = PersonForm()
     candidates = []
     if request.method == "GET":
-        # Carry what was searched for into the form, so nothing is typed twice.
-        words = (request.args.get("q") or "").split()
-        if words and not any(ch.isdigit() for ch in "".join(words)):
-            form.given_name.data = words[0].capitalize() if len(words) > 1 else None
-            form.family_name.data = " ".join(words[1:] if len(words) > 1 else words).title()
+        _carry_search(form)
     if form.validate_on_submit():
         try:
             person = services.create_person(current_user, _person_values(form),
@@ -125,14 +121,23 @@ def edit_person(person_id: int):
                                          "href": url_for("referrals.person", person_id=person.id)}])
 
 
-@bp.route("/people/<int:person_id>/refer", methods=["GET", "POST"])
-@requires(C.RECORD_REFERRAL)
-@personal_data
-def new_referral(person_id: int):
-    person = get_person_for(current_user, person_id)
-    form = ReferralForm()
+def _site_label(site) -> str:
+    """The ages go next to the programme's name, where a narrow select box still shows them."""
+    if site.min_age is not None and site.max_age is not None:
+        ages = f" (ages {site.min_age}–{site.max_age})"
+    elif site.min_age is not None:
+        ages = f" (ages {site.min_age} and over)"
+    elif site.max_age is not None:
+        ages = f" (ages up to {site.max_age})"
+    else:
+        ages = ""
+    return f"{site.programme}{ages} — {site.name}"
+
+
+def _prepare_referral_form(form) -> list:
+    """Choices and sensible defaults shared by both ways of recording a referral."""
     sites = queries.site_choices(current_user)
-    form.site_id.choices = [(0, "Choose a programme and site")] + [(s.id, f"{s.programme} — {s.name}") for s in sites]
+    form.site_id.choices = [(0, "Choose a programme and site")] + [(s.id, _site_label(s)) for s in sites]
     workers = queries.worker_choices(current_user, None if current_user.sees_all_organisations
                                      else current_user.organisation_id)
     form.assigned_worker_id.choices = [(0, "Not assigned yet")] + workers
@@ -143,31 +148,105 @@ def new_referral(person_id: int):
             form.site_id.data = sites[0].id
         if current_user.can(C.LOG_CONTACT) and any(w[0] == current_user.id for w in workers):
             form.assigned_worker_id.data = current_user.id
+    return sites
+
+
+def _referral_values(form, sites) -> dict:
+    """The referral's values for the service; a site outside the list is reported next to its field."""
+    site = next((s for s in sites if s.id == form.site_id.data), None)
+    if site is None:
+        raise DomainError("Choose the programme and site", "site_id")
+    when = form.referred_time.data
+    referred_at = datetime.combine(form.referred_on.data, when) if when else _now_on(form.referred_on.data)
+    return {"programme_id": site.programme_id, "site_id": site.id, "referred_on": form.referred_on.data,
+            "referred_at": referred_at, "source": ReferralSource(form.source.data), "reason": form.reason.data,
+            "lawful_basis": LawfulBasis(form.lawful_basis.data), "consent_recorded": form.consent_recorded.data,
+            "override_reason": form.override_reason.data,
+            "assigned_worker_id": form.assigned_worker_id.data or None}
+
+
+def _recorded(referral):
+    arm = f" Trial allocation: {referral.trial_arm.label.lower()}." if referral.allocation_draw else ""
+    flash(f"Referral to {referral.programme.name} recorded for {referral.person.display_name}.{arm}", "success")
+    return redirect(url_for("referrals.case", referral_id=referral.id))
+
+
+@bp.route("/people/<int:person_id>/refer", methods=["GET", "POST"])
+@requires(C.RECORD_REFERRAL)
+@personal_data
+def new_referral(person_id: int):
+    person = get_person_for(current_user, person_id)
+    if person.merged_into_id:
+        return redirect(url_for("referrals.new_referral", person_id=person.merged_into_id))
+    form = ReferralForm()
+    sites = _prepare_referral_form(form)
     if form.validate_on_submit():
-        site = next((s for s in sites if s.id == form.site_id.data), None)
-        if site is None:
-            form.site_id.errors = ["Choose the programme and site"]
-        else:
-            when = form.referred_time.data
-            referred_at = datetime.combine(form.referred_on.data, when) if when else None
-            try:
-                referral = services.submit_referral(
-                    current_user, person, programme_id=site.programme_id, site_id=site.id,
-                    referred_on=form.referred_on.data, referred_at=referred_at or _now_on(form.referred_on.data),
-                    source=ReferralSource(form.source.data), reason=form.reason.data,
-                    lawful_basis=LawfulBasis(form.lawful_basis.data), consent_recorded=form.consent_recorded.data,
-                    override_reason=form.override_reason.data, assigned_worker_id=form.assigned_worker_id.data or None)
-                db.session.commit()
-                arm = f" Trial allocation: {referral.trial_arm.label.lower()}." if referral.allocation_draw else ""
-                flash(f"Referral to {referral.programme.name} recorded.{arm}", "success")
-                return redirect(url_for("referrals.case", referral_id=referral.id))
-            except DomainError as exc:
-                fail(form, exc)
+        try:
+            referral = services.submit_referral(current_user, person, **_referral_values(form, sites))
+            db.session.commit()
+            return _recorded(referral)
+        except DomainError as exc:
+            fail(form, exc)
     return render_template("referrals/referral_form.html", form=form, person=person,
                            page_title=f"Record a referral for {person.display_name}",
                            breadcrumbs=[{"text": "People", "href": url_for("referrals.people")},
                                         {"text": person.display_name,
                                          "href": url_for("referrals.person", person_id=person.id)}])
+
+
+@bp.route("/people/new/refer", methods=["GET", "POST"])
+@requires(C.RECORD_REFERRAL)
+@personal_data
+def new_person_referral():
+    """Someone not found by the search: record them and the referral on one page."""
+    form = NewPersonReferralForm()
+    sites = _prepare_referral_form(form)
+    candidates = []
+    if request.method == "GET":
+        _carry_search(form)
+    choice = (request.form.get("use_person") or "").strip()  # from "is this one of these people?"
+    if request.method == "POST" and choice.isdigit():
+        # An existing record after all: the referral as typed, for that person; their details are not retyped.
+        form.validate_on_submit()
+        if not any(k not in NewPersonReferralForm.PERSON_FIELDS for k in form.errors):
+            person = get_person_for(current_user, int(choice))
+            try:
+                referral = services.submit_referral(current_user, person, **_referral_values(form, sites))
+                db.session.commit()
+                return _recorded(referral)
+            except DomainError as exc:
+                fail(form, exc)
+    elif form.validate_on_submit():
+        try:
+            referral = services.refer_new_person(current_user, _person_values(form),
+                                                 confirm_different=choice == "new",
+                                                 **_referral_values(form, sites))
+            db.session.commit()
+            return _recorded(referral)
+        except services.PossibleDuplicate as exc:
+            candidates = exc.candidates
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+        except DomainError as exc:
+            fail(form, exc)
+    return render_template("referrals/person_referral_form.html", form=form, candidates=candidates, choice=choice,
+                           page_title="Record a referral for someone new",
+                           breadcrumbs=[{"text": "People", "href": url_for("referrals.people",
+                                                                           q=request.args.get("q") or None)}])
+
+
+def _carry_search(form) -> None:
+    """Carry what was searched for into the form, so nothing is typed twice."""
+    words = (request.args.get("q") or "").split()
+    if words and not any(ch.isdigit() for ch in "".join(words)):
+        form.given_name.data = words[0].capitalize() if len(words) > 1 else None
+        form.family_name.data = " ".join(words[1:] if len(words) > 1 else words).title()
+    dob = request.args.getlist("dob")
+    if len(dob) == 3 and all(part.strip().isdigit() for part in dob):
+        try:
+            form.date_of_birth.data = date(int(dob[2]), int(dob[1]), int(dob[0]))
+        except ValueError:
+            pass
 
 
 def _now_on(day: date) -> datetime:
