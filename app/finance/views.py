@@ -16,6 +16,7 @@ from app.finance.forms import (
     ContributionForm, GrantYearForm, LedgerForm, LineForm, SecondmentForm, SpendForm,
 )
 from app.finance.models import LineType, MatchKind, MatchStatus, SpendKind
+from app.finance.rules import format_money
 from app.forms import attach_error
 from app.periods import fy_label, fy_of, quarter_label
 
@@ -23,6 +24,7 @@ REPORTS = {
     "grant-spend": "Grant spend",
     "match-funding": "Match funding",
     "return-finance": "Quarterly return sections A to C",
+    "quarterly-return": "Complete quarterly return",
 }
 FORMATS = ("html", "pdf", "xlsx", "csv", "json")
 
@@ -171,7 +173,7 @@ def spend_form(fy: int):
                 current_user, line, incurred_on=form.incurred_on.data, amount=form.amount.data,
                 kind=SpendKind(form.kind.data), description=form.description.data, funded_by=funded_by)
             db.session.commit()
-            flash(f"{entry.kind.label} spend of £{entry.amount:,.2f} on {line.name} saved "
+            flash(f"{entry.kind.label} spend of {format_money(entry.amount)} on {line.name} saved "
                   f"({quarter_label(entry.fy, entry.quarter)}).", "success")
             if request.form.get("another"):
                 return redirect(url_for("finance.spend_form", fy=grant.fy, line=line.id))
@@ -208,8 +210,8 @@ def ledger_upload(fy: int):
                                           upload.read(ledger.MAX_BYTES + 1))
             if result.ok:
                 db.session.commit()
-                flash(f"{result.added} rows added (£{result.total:,.2f}); {result.already_imported} were already "
-                      f"imported and were skipped.", "success")
+                flash(f"{result.added} rows added ({format_money(result.total)}); {result.already_imported} were "
+                      "already imported and were skipped.", "success")
                 return redirect(url_for("finance.spend", fy=grant.fy, quarter=form.quarter.data))
             db.session.rollback()
         except DomainError as exc:
@@ -309,6 +311,12 @@ def build_report(name: str, fy: int, quarter: int | None):
     from app.reports.builders.grant_spend import build_grant_spend
     from app.reports.builders.match_funding import build_match_funding
 
+    if name == "quarterly-return":
+        # The return as the programme office holds it (its locked snapshot once locked): aggregates only,
+        # no person is named in it, so finance may check the finance sections in their context.
+        from app.reports.services import return_report
+
+        return return_report(fy, quarter or 1)
     if name == "grant-spend":
         return build_grant_spend(fy, quarter)
     if name == "match-funding":
@@ -356,3 +364,9 @@ def match_funding_report(fy: int):
 @requires(C.VIEW_FINANCE)
 def return_finance_report(fy: int):
     return _report(fy, "return-finance")
+
+
+@bp.route("/years/<int:fy>/reports/quarterly-return")
+@requires(C.VIEW_FINANCE)
+def quarterly_return_report(fy: int):
+    return _report(fy, "quarterly-return")
