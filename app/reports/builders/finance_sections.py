@@ -121,7 +121,8 @@ def rules_tables(f: fig.YearFigures) -> list[Table]:
     outturn = Table(title=f"Rule checks on {basis} (actual + forecast)", columns=RULE_COLUMNS,
                     rows=[_rule_row(c.title, c.outturn) for c in f.checks],
                     note="In-year shortfalls are 'at risk'; compliance is judged at year end on outturn. "
-                         + ("The stricter 10% measure is shown for information; the other decides."))
+                         "The stricter 10% measure is shown for information; the other decides. Settings: "
+                         + "; ".join(f"{label.lower()}: {value}" for label, value in f.settings.rows) + ".")
     plan = Table(title="Rule checks on plan (budget lines; match counting every pledge)", columns=RULE_COLUMNS,
                  rows=[_rule_row(c.title, c.plan) for c in f.checks])
     return [outturn, plan]
