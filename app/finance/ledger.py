@@ -362,6 +362,9 @@ def check_rows(grant: GrantYear, quarter: int, rows: list[list], result: ImportR
 def import_ledger(actor, grant: GrantYear, quarter: int, filename: str, data: bytes) -> ImportResult:
     """Check every row; save them all (skipping rows imported before) only if none has a problem."""
     services._require(actor)
+    locked = services.locked_quarters()
+    if (grant.fy, quarter) in locked:
+        raise services.locked_error(grant.fy, quarter, locked, "quarter", "spend")
     result = ImportResult()
     rows = read_rows(filename, data, result.notes)
     good = check_rows(grant, quarter, rows, result)
@@ -388,7 +391,7 @@ def import_ledger(actor, grant: GrantYear, quarter: int, filename: str, data: by
             continue
         services.record_expenditure(actor, g.line, incurred_on=g.incurred_on, amount=g.amount, kind=g.kind,
                                     description=g.description, funded_by=g.funded_by, import_key=g.key,
-                                    audit_each=False)
+                                    audit_each=False, locked=locked)
         result.added += 1
         result.total += g.amount
     audit.record(actor, "ledger.imported", grant, detail={
