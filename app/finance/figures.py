@@ -12,6 +12,7 @@ profile (for the Q4 check) is the year's forecasts as entered.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 
 from flask import current_app
@@ -179,7 +180,12 @@ def _secondment_basis(s: Secondment) -> str:
             f"{rules.format_money(s.annual_loaded_cost)} a year loaded cost")
 
 
-def latest_actual_quarter(grant: GrantYear) -> int:
+def latest_actual_quarter(grant: GrantYear, today: date | None = None) -> int:
+    """The quarter figures are shown as at by default: Q4 once the year is over (its figures are final, so a
+    shortfall is a fail, not "at risk"), otherwise the latest quarter with actual spend."""
+    _, year_end = fy_bounds(grant.fy)
+    if (today or date.today()) > year_end:
+        return 4
     quarters = [row.quarter for row in queries.spend_totals(grant)
                 if row.kind is SpendKind.ACTUAL and row.fy == grant.fy]
     return max(quarters, default=1)

@@ -145,7 +145,8 @@ def spend(fy: int):
     quarter = quarter if quarter in (1, 2, 3, 4) else None
     page = db.paginate(queries.expenditures(grant, line_id=line_id, quarter=quarter),
                        per_page=current_app.config["PER_PAGE"] * 2, error_out=False)
-    return render_template("finance/spend.html", grant=grant, page=page, lines=queries.lines_of(grant),
+    totals = queries.expenditure_totals(grant, line_id=line_id, quarter=quarter)
+    return render_template("finance/spend.html", grant=grant, page=page, totals=totals, lines=queries.lines_of(grant),
                            line_id=line_id, quarter=quarter, page_title=f"Spend {grant.label}",
                            breadcrumbs=_crumbs(grant))
 
@@ -206,6 +207,7 @@ def spend_edit(fy: int, expenditure_id: int):
     if entry.line.grant_year_id != grant.id:  # a later year's line paid for by this grant: edit it there
         return redirect(url_for("finance.spend_edit", fy=entry.line.grant_year.fy, expenditure_id=entry.id))
     form = SpendForm(obj=entry)
+    form.submit.label.text = "Save changes"
     _, years = _spend_choices(grant, form)
     if request.method == "GET":
         form.line_id.data, form.funded_by.data = entry.line_id, entry.funded_by_id
@@ -232,11 +234,15 @@ def spend_edit(fy: int, expenditure_id: int):
                            breadcrumbs=_crumbs(grant, ("Spend", url_for("finance.spend", fy=grant.fy))))
 
 
-@bp.route("/years/<int:fy>/spend/<int:expenditure_id>/delete", methods=["POST"])
+@bp.route("/years/<int:fy>/spend/<int:expenditure_id>/delete", methods=["GET", "POST"])
 @requires(C.MANAGE_FINANCE)
 def spend_delete(fy: int, expenditure_id: int):
     grant = queries.get_grant_year(fy)
     entry = queries.get_expenditure(grant, expenditure_id)
+    if request.method == "GET":  # a deletion is confirmed on its own page, showing what will go
+        return render_template("finance/spend_delete.html", grant=grant, entry=entry, quarter_label=quarter_label,
+                               page_title="Delete a spend entry",
+                               breadcrumbs=_crumbs(grant, ("Spend", url_for("finance.spend", fy=grant.fy))))
     try:
         services.delete_expenditure(current_user, entry, version=request.form.get("version"))
         db.session.commit()

@@ -37,7 +37,7 @@ def _fill_date(page, name: str, day: int, month: int, year: int) -> None:
 
 
 def _spend_rows(page) -> int:
-    return page.locator("[data-testid=spend-entries] tbody tr", has=page.locator("form")).count()
+    return page.locator("[data-testid=spend-entries] tbody tr", has=page.get_by_role("link", name="Change")).count()
 
 
 def _upload(page, body: str) -> None:
@@ -110,6 +110,14 @@ def test_finance_sets_up_a_year_and_downloads_its_reports(page):
     _upload(page, GOOD_LEDGER)  # the same file again adds nothing
     assert "0 rows added" in page.locator(".govuk-notification-banner").inner_text()
     assert "4 were already imported" in page.locator(".govuk-notification-banner").inner_text()
+    assert "5 entries in Q1: £54,500 actual." in page.locator("[data-testid=spend-total]").inner_text()
+
+    # Correcting the hand entry: £25,000 should have been £24,000.
+    page.locator("[data-testid=spend-entries] tr", has_text="£25,000").get_by_role("link", name="Change").click()
+    page.fill("#amount", "24,000")
+    page.get_by_role("button", name="Save changes").click()
+    assert "Spend entry changed: actual £24,000 on Hospital Navigators" in page.locator(
+        ".govuk-notification-banner").inner_text()
 
     # Match funding: a cash contribution and a seconded sergeant.
     page.goto("/finance/years/2025/match")
@@ -148,7 +156,7 @@ def test_finance_sets_up_a_year_and_downloads_its_reports(page):
     assert page.locator("[data-testid=match-accepted]").inner_text() == "£50,000"
     assert page.locator("[data-testid=match-at-risk]").inner_text() == "£72,000"
     assert rules.locator("[data-testid=rule-q4_share]").is_visible()
-    assert page.locator("[data-testid=ytd]").inner_text() == "£54,500"
+    assert page.locator("[data-testid=ytd]").inner_text() == "£53,500"
     assert page.locator("[data-testid=dash-unallocated]").inner_text() == "£300,000"
     shot(page, "finance-new-year-dashboard")
 

@@ -159,3 +159,23 @@ def test_locked_message_reaches_the_form_field(app, world, client):
     assert response.status_code == 200
     assert "2024-25 Q2 is locked" in page and 'href="#incurred_on-day"' in page
     assert db.session.execute(sa.select(sa.func.count(Expenditure.id))).scalar_one() == 1
+
+
+def test_spend_list_totals_and_deletion_is_confirmed_first(app, world, client):
+    from tests.factories import ExpenditureFactory
+
+    ExpenditureFactory(line=world.budget_line, amount=D("250.25"), kind=SpendKind.FORECAST,
+                       incurred_on=date(2024, 8, 1), quarter=2)
+    sign_in(client, world.finance)
+    page = client.get("/finance/years/2024/spend").get_data(as_text=True)
+    assert "2 entries: <strong>£1,000</strong> actual and <strong>£250.25</strong> forecast." in page
+    page = client.get("/finance/years/2024/spend?quarter=1").get_data(as_text=True)
+    assert "1 entry in Q1: <strong>£1,000</strong> actual." in page
+    assert "Yes, delete it" not in page and "spend_delete" not in page  # no one-click delete in the list
+    confirm = client.get(f"/finance/years/2024/spend/{world.expenditure.id}/delete").get_data(as_text=True)
+    assert "Delete this spend entry?" in confirm and "Hospital Navigators" in confirm
+    assert db.session.get(Expenditure, world.expenditure.id) is not None
+    client.post(f"/finance/years/2024/spend/{world.expenditure.id}/delete",
+                data={"version": str(world.expenditure.version_id)})
+    assert db.session.get(Expenditure, world.expenditure.id) is None
+    assert _events("expenditure.deleted")[-1].detail["amount"] == "1000.00"

@@ -74,5 +74,5 @@ def test_dashboard_and_report_show_the_settings_in_force(app, world, client):
     assert "Line types counted as intervention spend (30% rule)" in page
     assert "evaluation ÷ interventions" in page and "35%" in page
     report = client.get("/finance/years/2024/reports/grant-spend?format=csv").get_data(as_text=True)
-    assert "q4 spend warning above: 35%" in report
+    assert "Q4 spend warning above: 35%" in report
     assert D(app.config["FINANCE_Q4_THRESHOLD"]) == D("0.35")
