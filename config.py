@@ -12,6 +12,47 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name, default)
 
 
+# Finance rule settings (DOMAIN.md §4). Parsed here, with the reason for any refusal, so a wrong value stops
+# the app at start-up instead of quietly changing a compliance judgement.
+EVALUATION_BASES = ("of_interventions", "of_interventions_plus_evaluation")
+LINE_TYPES = ("programme_team", "evaluation", "training", "intervention", "data_sharing", "other")
+
+
+def parse_evaluation_basis(value: str) -> str:
+    value = value.strip().lower()
+    if value not in EVALUATION_BASES:
+        raise ValueError(f"FINANCE_EVALUATION_BASIS must be one of {', '.join(EVALUATION_BASES)}, not {value!r}")
+    return value
+
+
+def parse_q4_threshold(value: str) -> str:
+    """A share of the year's spend, as a decimal string: "0.35" (35%). "35" and "35%" are read as 35%."""
+    from decimal import Decimal, InvalidOperation
+
+    text = value.strip().rstrip("%").strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"FINANCE_Q4_THRESHOLD must be a share such as 0.35 or 35%, not {value!r}") from None
+    if number > 1:
+        number = number / 100
+    if not Decimal("0") < number < Decimal("1"):
+        raise ValueError(f"FINANCE_Q4_THRESHOLD must be between 0% and 100%, not {value!r}")
+    return str(number)
+
+
+def parse_intervention_line_types(value: str) -> tuple[str, ...]:
+    types = tuple(dict.fromkeys(t.strip().lower() for t in value.split(",") if t.strip()))
+    unknown = [t for t in types if t not in LINE_TYPES]
+    if not types or unknown:
+        raise ValueError(f"FINANCE_INTERVENTION_LINE_TYPES must list line types from {', '.join(LINE_TYPES)}, "
+                         f"not {value!r}")
+    if "evaluation" in types:
+        raise ValueError("FINANCE_INTERVENTION_LINE_TYPES cannot include evaluation: the 10% rule compares "
+                         "evaluation with intervention spend")
+    return types
+
+
 def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
@@ -49,6 +90,13 @@ class Base:
     # Retention (SECURITY.md §10): years after closure before anonymisation.
     RETENTION_YEARS = int(_env("RETENTION_YEARS", "6"))
     DEMO_PASSWORD = _env("WAYPOINT_DEMO_PASSWORD", "waypoint-demo-2024")
+    # Finance rules (DOMAIN.md §4): which 10% measure decides (the other is shown for information); the share
+    # of the year's spend in Q4 above which a warning shows; the line types whose spend counts as intervention
+    # spend for the 30% rule (and as the 10% rule's denominator).
+    FINANCE_EVALUATION_BASIS = parse_evaluation_basis(_env("FINANCE_EVALUATION_BASIS", "of_interventions"))
+    FINANCE_Q4_THRESHOLD = parse_q4_threshold(_env("FINANCE_Q4_THRESHOLD", "0.35"))
+    FINANCE_INTERVENTION_LINE_TYPES = parse_intervention_line_types(
+        _env("FINANCE_INTERVENTION_LINE_TYPES", "intervention"))
     ENV_NAME = "base"
 
 

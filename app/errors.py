@@ -41,6 +41,13 @@ def _render(code: int, description: str | None = None):
     return render_template("errors/error.html", code=code, title=title, description=description), code
 
 
+def _too_large(limit: int | None) -> str:
+    """The 413 page names the limit, so the person knows what to do (SECURITY.md §7)."""
+    size = f"{limit / (1024 * 1024):g} MB" if limit else "the size limit"
+    return (f"Files can be up to {size}. Nothing was saved. Go back and choose a smaller file: upload one "
+            "quarter at a time, or save a spreadsheet as CSV, which is smaller.")
+
+
 def _audit_refusal(code: int) -> None:
     """A signed-in person refused a page, or asking for a record out of their scope, is audited
     (SECURITY.md §3): a run of 404s on ids is what probing another provider's records looks like."""
@@ -71,7 +78,9 @@ def register_errorhandlers(app) -> None:
             _audit_refusal(exc.code)
         if exc.code and exc.code >= 500:
             app.logger.exception("HTTP %s", exc.code)
-        desc = exc.description if exc.code in (400, 405, 409, 413, 429) else None
+        desc = exc.description if exc.code in (400, 405, 409, 429) else None
+        if exc.code == 413:
+            desc = _too_large(app.config.get("MAX_CONTENT_LENGTH"))
         return _render(exc.code or 500, desc)
 
     @app.errorhandler(DomainError)

@@ -12,9 +12,10 @@ profile (for the Q4 check) is the year's forecasts as entered.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 
-from flask import current_app, has_app_context
+from flask import current_app
 
 from app.finance import queries, rules
 from app.finance.models import LINE_ORDER, GrantYear, LineType, MatchKind, MatchStatus, Secondment, SpendKind
@@ -24,17 +25,46 @@ ZERO = Decimal(0)
 QUARTERS = (1, 2, 3, 4)
 
 
-def _setting(name: str, default):
-    return current_app.config.get(name, default) if has_app_context() else default
-
-
 def evaluation_basis() -> str:
-    """Which 10% measure decides (a setting, DOMAIN.md §4)."""
-    return _setting("FINANCE_EVALUATION_BASIS", "of_interventions")
+    """Which 10% measure decides (setting FINANCE_EVALUATION_BASIS, read in config.py)."""
+    return current_app.config["FINANCE_EVALUATION_BASIS"]
 
 
 def q4_threshold() -> Decimal:
-    return Decimal(str(_setting("FINANCE_Q4_THRESHOLD", "0.35")))
+    return Decimal(current_app.config["FINANCE_Q4_THRESHOLD"])
+
+
+def intervention_types() -> tuple[LineType, ...]:
+    """Line types whose spend counts as intervention spend (setting FINANCE_INTERVENTION_LINE_TYPES)."""
+    return tuple(LineType(t) for t in current_app.config["FINANCE_INTERVENTION_LINE_TYPES"])
+
+
+EVALUATION_BASIS_TEXT = {
+    "of_interventions": "evaluation ÷ interventions",
+    "of_interventions_plus_evaluation": "evaluation ÷ (interventions + evaluation)",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The rule settings in force, as shown on the dashboard and in the reports."""
+
+    evaluation_basis: str
+    q4_threshold: Decimal
+    intervention_types: tuple[LineType, ...]
+
+    @property
+    def rows(self) -> list[tuple[str, str]]:
+        return [
+            ("Line types counted as intervention spend (30% rule)",
+             ", ".join(t.label for t in self.intervention_types)),
+            ("10% rule decided by", EVALUATION_BASIS_TEXT[self.evaluation_basis]),
+            ("Q4 spend warning above", f"{(self.q4_threshold * 100).normalize():f}%"),
+        ]
+
+
+def settings() -> Settings:
+    return Settings(evaluation_basis(), q4_threshold(), intervention_types())
 
 
 @dataclass
@@ -106,6 +136,7 @@ class YearFigures:
     unallocated: Decimal
     match_required: Decimal
     notes: list[str]
+    settings: Settings | None = None
 
     @property
     def label(self) -> str:
@@ -149,7 +180,12 @@ def _secondment_basis(s: Secondment) -> str:
             f"{rules.format_money(s.annual_loaded_cost)} a year loaded cost")
 
 
-def latest_actual_quarter(grant: GrantYear) -> int:
+def latest_actual_quarter(grant: GrantYear, today: date | None = None) -> int:
+    """The quarter figures are shown as at by default: Q4 once the year is over (its figures are final, so a
+    shortfall is a fail, not "at risk"), otherwise the latest quarter with actual spend."""
+    _, year_end = fy_bounds(grant.fy)
+    if (today or date.today()) > year_end:
+        return 4
     quarters = [row.quarter for row in queries.spend_totals(grant)
                 if row.kind is SpendKind.ACTUAL and row.fy == grant.fy]
     return max(quarters, default=1)
@@ -210,7 +246,8 @@ def year_figures(grant: GrantYear, as_at: int | None = None) -> YearFigures:
     figures = YearFigures(
         grant=grant, as_at=as_at, final=final, lines=ordered, match_lines=match_lines, checks=[],
         unallocated=rules.unallocated(grant.allocation, [line.planned for line in own]),
-        match_required=rules.match_required(grant.allocation, grant.match_pct), notes=notes)
+        match_required=rules.match_required(grant.allocation, grant.match_pct), notes=notes,
+        settings=settings())
     figures.checks = _checks(figures)
     return figures
 
@@ -232,17 +269,18 @@ def _match_lines(grant: GrantYear) -> list[MatchLine]:
     return out
 
 
-def _sum(items, kind: LineType, fn) -> Decimal:
-    return sum((fn(line) for line in items if line.line_type is kind), ZERO)
+def _sum(items, kinds: tuple[LineType, ...], fn) -> Decimal:
+    return sum((fn(line) for line in items if line.line_type in kinds), ZERO)
 
 
 def _checks(f: YearFigures) -> list[RulePair]:
     grant = f.grant.allocation
     final = f.final
-    plan_i = _sum(f.lines, LineType.INTERVENTION, lambda x: x.planned)
-    plan_e = _sum(f.lines, LineType.EVALUATION, lambda x: x.planned)
-    out_i = _sum(f.lines, LineType.INTERVENTION, lambda x: x.outturn(f.as_at))
-    out_e = _sum(f.lines, LineType.EVALUATION, lambda x: x.outturn(f.as_at))
+    counted = intervention_types()
+    plan_i = _sum(f.lines, counted, lambda x: x.planned)
+    plan_e = _sum(f.lines, (LineType.EVALUATION,), lambda x: x.planned)
+    out_i = _sum(f.lines, counted, lambda x: x.outturn(f.as_at))
+    out_e = _sum(f.lines, (LineType.EVALUATION,), lambda x: x.outturn(f.as_at))
     basis = evaluation_basis()
     other = "of_interventions_plus_evaluation" if basis == "of_interventions" else "of_interventions"
     ev_titles = {"of_interventions": "10% rule: evaluation ÷ interventions",

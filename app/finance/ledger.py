@@ -37,6 +37,8 @@ from app.periods import fy_label, parse_fy_label, quarter_bounds, quarter_label
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED = 40 * 1024 * 1024  # a zip bomb stops here, before any XML is parsed
+MAX_XLSX_ENTRIES = 1000  # a real ledger workbook has a dozen or so parts
+MAX_COLUMNS = 50  # a ledger has seven columns; a row claiming 16,384 is not read past this
 COLUMNS = {
     "date": "date", "date incurred": "date", "incurred on": "date", "transaction date": "date",
     "line": "line", "budget line": "line",
@@ -136,29 +138,41 @@ def read_csv(data: bytes, notes: list[str]) -> list[list]:
 
 
 def read_xlsx(data: bytes) -> list[list]:
+    """Read the first sheet within bounds: the unpacked size is checked before any XML is parsed, openpyxl
+    parses with defusedxml (entity declarations and external references are refused), and reading stops
+    after MAX_ROWS. In read-only mode the sheet is parsed while iterating, so the whole read is guarded."""
+    from defusedxml import DefusedXmlException
     from openpyxl import load_workbook
 
+    workbook = None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
+            entries = archive.infolist()
+            if len(entries) > MAX_XLSX_ENTRIES or sum(info.file_size for info in entries) > MAX_XLSX_UNCOMPRESSED:
                 raise DomainError("The spreadsheet is too large once unpacked; upload one quarter's ledger", "file")
-        # openpyxl parses with defusedxml when it is installed (it is pinned in requirements.txt).
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except DomainError:
-        raise
-    except Exception:  # noqa: BLE001 - any unreadable workbook gets the same plain message
-        raise DomainError("The file is not a readable Excel workbook (.xlsx). Save it again as .xlsx or CSV.",
-                          "file") from None
-    try:
         sheet = workbook.worksheets[0]
         rows: list[list] = []
-        for row in sheet.iter_rows(values_only=True):
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
             rows.append(list(row))
             if len(rows) > MAX_ROWS + 1:
                 raise DomainError(f"The file has more than {MAX_ROWS:,} rows; split it by quarter", "file")
         return rows
+    except DomainError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets a plain message
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, DefusedXmlException):
+            cause = cause.__cause__ or cause.__context__  # openpyxl wraps parser errors in a ValueError
+        if cause is not None:
+            raise DomainError("The workbook contains XML that is not allowed (entity declarations or links to "
+                              "other files). Open it in Excel, save it again as .xlsx or CSV, and upload that.",
+                              "file") from None
+        raise DomainError("The file is not a readable Excel workbook (.xlsx). Save it again as .xlsx or CSV.",
+                          "file") from None
     finally:
-        workbook.close()
+        if workbook is not None:
+            workbook.close()
 
 
 def read_rows(filename: str, data: bytes, notes: list[str]) -> list[list]:
@@ -362,6 +376,9 @@ def check_rows(grant: GrantYear, quarter: int, rows: list[list], result: ImportR
 def import_ledger(actor, grant: GrantYear, quarter: int, filename: str, data: bytes) -> ImportResult:
     """Check every row; save them all (skipping rows imported before) only if none has a problem."""
     services._require(actor)
+    locked = services.locked_quarters()
+    if (grant.fy, quarter) in locked:
+        raise services.locked_error(grant.fy, quarter, locked, "quarter", "spend")
     result = ImportResult()
     rows = read_rows(filename, data, result.notes)
     good = check_rows(grant, quarter, rows, result)
@@ -388,7 +405,7 @@ def import_ledger(actor, grant: GrantYear, quarter: int, filename: str, data: by
             continue
         services.record_expenditure(actor, g.line, incurred_on=g.incurred_on, amount=g.amount, kind=g.kind,
                                     description=g.description, funded_by=g.funded_by, import_key=g.key,
-                                    audit_each=False)
+                                    audit_each=False, locked=locked)
         result.added += 1
         result.total += g.amount
     audit.record(actor, "ledger.imported", grant, detail={

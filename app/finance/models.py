@@ -112,6 +112,11 @@ class Expenditure(Model):
     import_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
+    # Finance officers correct entries; a second officer saving over the first gets a conflict, not a lost edit.
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version_id}
+
     line: Mapped[BudgetLine] = relationship()
     funded_by: Mapped[GrantYear] = relationship()
 
@@ -128,6 +133,9 @@ class MatchContribution(Model):
     received_on: Mapped[date]  # places the contribution in a quarter for the return
     status: Mapped[MatchStatus] = mapped_column(str_enum(MatchStatus), default=MatchStatus.PLEDGED)
     evidence_note: Mapped[str | None] = mapped_column(sa.Text)
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version_id}
 
     grant_year: Mapped[GrantYear] = relationship()
 
@@ -150,3 +158,6 @@ class Secondment(Model):
     annual_loaded_cost: Mapped[Decimal] = mapped_column(MONEY)
     status: Mapped[MatchStatus] = mapped_column(str_enum(MatchStatus), default=MatchStatus.PLEDGED)
     evidence_note: Mapped[str | None] = mapped_column(sa.Text)
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version_id}

@@ -112,6 +112,16 @@ def expenditures(grant: GrantYear, *, line_id: int | None = None, quarter: int |
     return stmt
 
 
+def expenditure_totals(grant: GrantYear, *, line_id: int | None = None, quarter: int | None = None) -> dict:
+    """Actual and forecast totals of the entries the spend list shows, summed in SQL, to reconcile with a ledger."""
+    listed = expenditures(grant, line_id=line_id, quarter=quarter).order_by(None).subquery()
+    rows = db.session.execute(sa.select(listed.c.kind, sa.func.sum(listed.c.amount)).group_by(listed.c.kind)).all()
+    totals = {"actual": Decimal(0), "forecast": Decimal(0)}
+    for kind, total in rows:
+        totals[SpendKind(kind).value] = Decimal(total or 0)
+    return totals
+
+
 def get_expenditure(grant: GrantYear, expenditure_id: int) -> Expenditure:
     row = db.session.execute(
         expenditures(grant).where(Expenditure.id == expenditure_id)

@@ -5,16 +5,17 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.auth.roles import Capability
 from app.db import db
-from app.errors import DomainError
+from app.errors import ConflictError, DomainError
 from app.finance import rules
 from app.finance.models import (
     BudgetLine, Expenditure, GrantYear, LineType, MatchContribution, MatchKind, MatchStatus, Secondment, SpendKind,
 )
-from app.periods import fy_bounds, fy_label, fy_quarter_of
+from app.periods import fy_bounds, fy_label, fy_quarter_of, quarter_bounds, quarter_label
 from app.programmes.models import Programme
 
 MAX_MONEY = Decimal("9999999999.99")
@@ -39,6 +40,65 @@ def check_money(value: Decimal | None, field: str, label: str, *, allow_zero: bo
     if value != value.quantize(Decimal("0.01")):
         raise DomainError(f"The {label} cannot have fractions of a penny", field)
     return value
+
+
+CONFLICT = ("Someone else changed this entry while you were working on it. Your changes have not been saved. "
+            "Check the entry as it is now and make your changes again.")
+
+
+def check_version(obj, version) -> None:
+    """The form carried the version it was loaded at; a different one now means someone else saved first."""
+    if version in (None, ""):
+        return
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise ConflictError(CONFLICT) from None
+    if version != obj.version_id:
+        raise ConflictError(CONFLICT)
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise ConflictError(CONFLICT) from None
+
+
+# --- locked quarters ----------------------------------------------------------------------------
+# Once the programme office locks a quarter's return it has gone to the Home Office: money dated in that
+# quarter can no longer be added, changed or removed, or the figures would no longer match what was sent.
+
+
+def locked_quarters() -> set[tuple[int, int]]:
+    from app.reports.models import PeriodStatus, ReportingPeriod
+
+    rows = db.session.execute(sa.select(ReportingPeriod.fy, ReportingPeriod.quarter)
+                              .where(ReportingPeriod.status == PeriodStatus.LOCKED)).all()
+    return {(row.fy, row.quarter) for row in rows}
+
+
+def _next_open(fy: int, quarter: int, locked: set[tuple[int, int]]) -> tuple[int, int]:
+    while (fy, quarter) in locked:
+        fy, quarter = (fy, quarter + 1) if quarter < 4 else (fy + 1, 1)
+    return fy, quarter
+
+
+def locked_error(fy: int, quarter: int, locked: set[tuple[int, int]], field: str | None, what: str) -> DomainError:
+    next_fy, next_q = _next_open(fy, quarter, locked)
+    start, _ = quarter_bounds(next_fy, next_q)
+    return DomainError(f"{quarter_label(fy, quarter)} is locked: its return has been sent, so {what} dated in it "
+                       f"cannot be added, changed or deleted. Enter it as a late entry in "
+                       f"{quarter_label(next_fy, next_q)} (dated from {start:%-d %B %Y}).", field)
+
+
+def check_not_locked(on: date | None, field: str | None, what: str, locked: set | None = None) -> None:
+    if on is None:
+        return
+    locked = locked_quarters() if locked is None else locked
+    fy, quarter = fy_quarter_of(on)
+    if (fy, quarter) in locked:
+        raise locked_error(fy, quarter, locked, field, what)
 
 
 def _plain(values: dict) -> dict:
@@ -128,9 +188,11 @@ def check_incurred_on(line: BudgetLine, incurred_on: date | None, field: str = "
 
 def record_expenditure(actor, line: BudgetLine, *, incurred_on: date, amount: Decimal, kind: SpendKind,
                        description: str | None = None, funded_by: GrantYear | None = None,
-                       import_key: str | None = None, audit_each: bool = True) -> Expenditure:
+                       import_key: str | None = None, audit_each: bool = True,
+                       locked: set | None = None) -> Expenditure:
     _require(actor)
     check_incurred_on(line, incurred_on)
+    check_not_locked(incurred_on, "incurred_on", "spend", locked)
     check_money(amount, "amount", "amount", allow_zero=False)
     funded_by = _funding_year(line, funded_by)
     fy, quarter = fy_quarter_of(incurred_on)
@@ -146,14 +208,48 @@ def record_expenditure(actor, line: BudgetLine, *, incurred_on: date, amount: De
     return entry
 
 
-def delete_expenditure(actor, entry: Expenditure) -> None:
-    """Corrections are made by deleting the wrong entry and recording the right one; the audit keeps both."""
+def _spend_values(entry: Expenditure) -> dict:
+    return _plain({"line": entry.line.name, "incurred_on": entry.incurred_on, "amount": entry.amount,
+                   "kind": entry.kind, "funded_by": entry.funded_by.label, "description": entry.description})
+
+
+def update_expenditure(actor, entry: Expenditure, *, line: BudgetLine, incurred_on: date, amount: Decimal,
+                       kind: SpendKind, description: str | None = None, funded_by: GrantYear | None = None,
+                       version=None) -> Expenditure:
+    """Correct an entry in place. Both the old and the new date must be in open quarters; the audit event
+    keeps the values before and after."""
     _require(actor)
+    check_version(entry, version)
+    locked = locked_quarters()
+    check_not_locked(entry.incurred_on, "incurred_on", "spend", locked)
+    check_incurred_on(line, incurred_on)
+    check_not_locked(incurred_on, "incurred_on", "spend", locked)
+    check_money(amount, "amount", "amount", allow_zero=False)
+    funded_by = _funding_year(line, funded_by)
+    before = _spend_values(entry)
+    entry.line, entry.line_id, entry.funded_by, entry.funded_by_id = line, line.id, funded_by, funded_by.id
+    entry.incurred_on, (entry.fy, entry.quarter) = incurred_on, fy_quarter_of(incurred_on)
+    entry.amount, entry.kind = amount, kind
+    entry.description = (description or "").strip()[:300] or None
+    after = _spend_values(entry)
+    changed = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
+    if not changed:
+        return entry
+    _flush()
+    audit.record(actor, "expenditure.updated", entry, detail={"changed": changed, "import_key": entry.import_key})
+    return entry
+
+
+def delete_expenditure(actor, entry: Expenditure, version=None) -> None:
+    """Removing a wrong entry (a duplicate, say); the audit keeps what it held."""
+    _require(actor)
+    check_version(entry, version)
+    check_not_locked(entry.incurred_on, None, "spend")
     audit.record(actor, "expenditure.deleted", entry, detail=_plain({
         "line": entry.line.name, "incurred_on": entry.incurred_on, "amount": entry.amount, "kind": entry.kind,
         "import_key": entry.import_key}))
     db.session.delete(entry)
-    db.session.flush()
+    _flush()
 
 
 # --- match funding ------------------------------------------------------------------------------
@@ -161,8 +257,10 @@ def delete_expenditure(actor, entry: Expenditure) -> None:
 
 def save_contribution(actor, grant: GrantYear, *, contributor: str, kind: MatchKind, basis: str, amount: Decimal,
                       received_on: date, status: MatchStatus, evidence_note: str | None = None,
-                      contribution: MatchContribution | None = None) -> MatchContribution:
+                      contribution: MatchContribution | None = None, version=None) -> MatchContribution:
     _require(actor)
+    if contribution is not None:
+        check_version(contribution, version)
     contributor, basis = (contributor or "").strip(), (basis or "").strip()
     if not contributor:
         raise DomainError("Enter the contributing organisation", "contributor")
@@ -179,12 +277,20 @@ def save_contribution(actor, grant: GrantYear, *, contributor: str, kind: MatchK
                           "evidence_note")
     creating = contribution is None
     previous = None if creating else contribution.status
+    # Evidence arriving later (pledged → accepted) is allowed for a locked quarter; the money itself is not.
+    money_changed = creating or (contributor, kind, basis, amount, received_on) != (
+        contribution.contributor, contribution.kind, contribution.basis, contribution.amount, contribution.received_on)
+    if money_changed:
+        locked = locked_quarters()
+        if not creating:
+            check_not_locked(contribution.received_on, "received_on", "a match contribution", locked)
+        check_not_locked(received_on, "received_on", "a match contribution", locked)
     contribution = contribution or MatchContribution(grant_year_id=grant.id)
     contribution.contributor, contribution.kind, contribution.basis = contributor, kind, basis
     contribution.amount, contribution.received_on, contribution.status = amount, received_on, status
     contribution.evidence_note = (evidence_note or "").strip() or None
     db.session.add(contribution)
-    db.session.flush()
+    _flush()
     audit.record(actor, "match_contribution.created" if creating else "match_contribution.updated", contribution,
                  detail=_plain({"fy": grant.label, "contributor": contributor, "kind": kind, "amount": amount,
                                 "status": status, "from_status": previous}))
@@ -193,8 +299,10 @@ def save_contribution(actor, grant: GrantYear, *, contributor: str, kind: MatchK
 
 def save_secondment(actor, *, contributor: str, role: str, fte: Decimal, starts_on: date, ends_on: date | None,
                     annual_loaded_cost: Decimal, status: MatchStatus, evidence_note: str | None = None,
-                    secondment: Secondment | None = None) -> Secondment:
+                    secondment: Secondment | None = None, version=None) -> Secondment:
     _require(actor)
+    if secondment is not None:
+        check_version(secondment, version)
     contributor, role = (contributor or "").strip(), (role or "").strip()
     if not contributor:
         raise DomainError("Enter the seconding organisation", "contributor")
@@ -212,6 +320,8 @@ def save_secondment(actor, *, contributor: str, role: str, fte: Decimal, starts_
     if status is not MatchStatus.PLEDGED and not (evidence_note or "").strip():
         raise DomainError("Say what evidence was received (for example the secondment agreement reference)",
                           "evidence_note")
+    _check_secondment_locked(secondment, fte=fte, starts_on=starts_on, ends_on=ends_on,
+                             annual_loaded_cost=annual_loaded_cost)
     creating = secondment is None
     secondment = secondment or Secondment()
     secondment.contributor, secondment.role, secondment.fte = contributor, role, fte
@@ -219,8 +329,25 @@ def save_secondment(actor, *, contributor: str, role: str, fte: Decimal, starts_
     secondment.annual_loaded_cost, secondment.status = annual_loaded_cost, status
     secondment.evidence_note = (evidence_note or "").strip() or None
     db.session.add(secondment)
-    db.session.flush()
+    _flush()
     audit.record(actor, "secondment.created" if creating else "secondment.updated", secondment,
                  detail=_plain({"contributor": contributor, "role": role, "fte": fte, "starts_on": starts_on,
                                 "ends_on": ends_on, "annual_loaded_cost": annual_loaded_cost, "status": status}))
     return secondment
+
+
+def _check_secondment_locked(secondment: Secondment | None, **new) -> None:
+    """A secondment's in-kind value accrues day by day, so a change is refused only when it would alter the
+    value of a quarter already locked (ending a secondment early, after Q1 was locked, changes Q2 onwards)."""
+    from types import SimpleNamespace
+
+    from app.finance.figures import secondment_by_quarter
+
+    locked = locked_quarters()
+    if not locked:
+        return
+    after = SimpleNamespace(**new)
+    for fy, quarter in sorted(locked):
+        old_value = secondment_by_quarter(secondment, fy)[1][quarter] if secondment is not None else Decimal(0)
+        if secondment_by_quarter(after, fy)[1][quarter] != old_value:
+            raise locked_error(fy, quarter, locked, "starts_on", "match funding from a secondment")

@@ -10,12 +10,13 @@ from app import audit
 from app.auth.decorators import requires
 from app.auth.roles import Capability as C
 from app.db import db
-from app.errors import DomainError
+from app.errors import ConflictError, DomainError
 from app.finance import bp, figures, ledger, queries, services
 from app.finance.forms import (
     ContributionForm, GrantYearForm, LedgerForm, LineForm, SecondmentForm, SpendForm,
 )
 from app.finance.models import LineType, MatchKind, MatchStatus, SpendKind
+from app.finance.rules import format_money
 from app.forms import attach_error
 from app.periods import fy_label, fy_of, quarter_label
 
@@ -23,6 +24,7 @@ REPORTS = {
     "grant-spend": "Grant spend",
     "match-funding": "Match funding",
     "return-finance": "Quarterly return sections A to C",
+    "quarterly-return": "Complete quarterly return",
 }
 FORMATS = ("html", "pdf", "xlsx", "csv", "json")
 
@@ -143,20 +145,34 @@ def spend(fy: int):
     quarter = quarter if quarter in (1, 2, 3, 4) else None
     page = db.paginate(queries.expenditures(grant, line_id=line_id, quarter=quarter),
                        per_page=current_app.config["PER_PAGE"] * 2, error_out=False)
-    return render_template("finance/spend.html", grant=grant, page=page, lines=queries.lines_of(grant),
+    totals = queries.expenditure_totals(grant, line_id=line_id, quarter=quarter)
+    return render_template("finance/spend.html", grant=grant, page=page, totals=totals, lines=queries.lines_of(grant),
                            line_id=line_id, quarter=quarter, page_title=f"Spend {grant.label}",
                            breadcrumbs=_crumbs(grant))
+
+
+def _spend_choices(grant, form):
+    lines_ = queries.lines_of(grant)
+    form.line_id.choices = [(line.id, line.name) for line in lines_]
+    years = [g for g in db.session.execute(queries.grant_years()).scalars() if g.fy <= grant.fy]
+    form.funded_by.choices = [(g.id, f"{g.label} grant") for g in years]
+    return lines_, years
+
+
+def _conflict(exc: ConflictError, endpoint: str, **values):
+    """Start again from what is saved now: never a silent overwrite."""
+    db.session.rollback()
+    flash(exc.message, "conflict")
+    return redirect(url_for(endpoint, **values))
 
 
 @bp.route("/years/<int:fy>/spend/new", methods=["GET", "POST"])
 @requires(C.MANAGE_FINANCE)
 def spend_form(fy: int):
     grant = queries.get_grant_year(fy)
-    lines_ = queries.lines_of(grant)
     form = SpendForm()
-    form.line_id.choices = [(line.id, line.name) for line in lines_]
-    years = [g for g in db.session.execute(queries.grant_years()).scalars() if g.fy <= grant.fy]
-    form.funded_by.choices = [(g.id, f"{g.label} grant") for g in years]
+    del form.version
+    lines_, years = _spend_choices(grant, form)
     if request.method == "GET":
         form.funded_by.data = grant.id
         form.line_id.data = request.args.get("line", type=int)
@@ -171,7 +187,7 @@ def spend_form(fy: int):
                 current_user, line, incurred_on=form.incurred_on.data, amount=form.amount.data,
                 kind=SpendKind(form.kind.data), description=form.description.data, funded_by=funded_by)
             db.session.commit()
-            flash(f"{entry.kind.label} spend of £{entry.amount:,.2f} on {line.name} saved "
+            flash(f"{entry.kind.label} spend of {format_money(entry.amount)} on {line.name} saved "
                   f"({quarter_label(entry.fy, entry.quarter)}).", "success")
             if request.form.get("another"):
                 return redirect(url_for("finance.spend_form", fy=grant.fy, line=line.id))
@@ -183,14 +199,57 @@ def spend_form(fy: int):
                            breadcrumbs=_crumbs(grant, ("Spend", url_for("finance.spend", fy=grant.fy))))
 
 
-@bp.route("/years/<int:fy>/spend/<int:expenditure_id>/delete", methods=["POST"])
+@bp.route("/years/<int:fy>/spend/<int:expenditure_id>/edit", methods=["GET", "POST"])
+@requires(C.MANAGE_FINANCE)
+def spend_edit(fy: int, expenditure_id: int):
+    grant = queries.get_grant_year(fy)
+    entry = queries.get_expenditure(grant, expenditure_id)
+    if entry.line.grant_year_id != grant.id:  # a later year's line paid for by this grant: edit it there
+        return redirect(url_for("finance.spend_edit", fy=entry.line.grant_year.fy, expenditure_id=entry.id))
+    form = SpendForm(obj=entry)
+    form.submit.label.text = "Save changes"
+    _, years = _spend_choices(grant, form)
+    if request.method == "GET":
+        form.line_id.data, form.funded_by.data = entry.line_id, entry.funded_by_id
+        form.kind.data, form.version.data = entry.kind.value, entry.version_id
+    if form.validate_on_submit():
+        try:
+            line = queries.get_line(grant, form.line_id.data)
+            funded_by = next(g for g in years if g.id == form.funded_by.data)
+            services.update_expenditure(
+                current_user, entry, line=line, incurred_on=form.incurred_on.data, amount=form.amount.data,
+                kind=SpendKind(form.kind.data), description=form.description.data, funded_by=funded_by,
+                version=form.version.data)
+            db.session.commit()
+            flash(f"Spend entry changed: {entry.kind.label.lower()} {format_money(entry.amount)} on {line.name}, "
+                  f"{entry.incurred_on:%-d %B %Y} ({quarter_label(entry.fy, entry.quarter)}).", "success")
+            return redirect(url_for("finance.spend", fy=grant.fy))
+        except ConflictError as exc:
+            return _conflict(exc, "finance.spend_edit", fy=grant.fy, expenditure_id=expenditure_id)
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+    return render_template("finance/spend_form.html", form=form, grant=grant, entry=entry,
+                           page_title="Change a spend entry",
+                           breadcrumbs=_crumbs(grant, ("Spend", url_for("finance.spend", fy=grant.fy))))
+
+
+@bp.route("/years/<int:fy>/spend/<int:expenditure_id>/delete", methods=["GET", "POST"])
 @requires(C.MANAGE_FINANCE)
 def spend_delete(fy: int, expenditure_id: int):
     grant = queries.get_grant_year(fy)
     entry = queries.get_expenditure(grant, expenditure_id)
-    services.delete_expenditure(current_user, entry)
-    db.session.commit()
-    flash("The spend entry was deleted. The audit trail keeps a record of it.", "success")
+    if request.method == "GET":  # a deletion is confirmed on its own page, showing what will go
+        return render_template("finance/spend_delete.html", grant=grant, entry=entry, quarter_label=quarter_label,
+                               page_title="Delete a spend entry",
+                               breadcrumbs=_crumbs(grant, ("Spend", url_for("finance.spend", fy=grant.fy))))
+    try:
+        services.delete_expenditure(current_user, entry, version=request.form.get("version"))
+        db.session.commit()
+        flash("The spend entry was deleted. The audit trail keeps a record of it.", "success")
+    except DomainError as exc:  # a locked quarter, or someone changed it meanwhile
+        db.session.rollback()
+        flash(exc.message, "error")
     return redirect(url_for("finance.spend", fy=grant.fy))
 
 
@@ -208,8 +267,8 @@ def ledger_upload(fy: int):
                                           upload.read(ledger.MAX_BYTES + 1))
             if result.ok:
                 db.session.commit()
-                flash(f"{result.added} rows added (£{result.total:,.2f}); {result.already_imported} were already "
-                      f"imported and were skipped.", "success")
+                flash(f"{result.added} rows added ({format_money(result.total)}); {result.already_imported} were "
+                      "already imported and were skipped.", "success")
                 return redirect(url_for("finance.spend", fy=grant.fy, quarter=form.quarter.data))
             db.session.rollback()
         except DomainError as exc:
@@ -252,16 +311,19 @@ def contribution_form(fy: int, contribution_id: int | None):
     form = ContributionForm(obj=contribution)
     if request.method == "GET" and contribution:
         form.kind.data, form.status.data = contribution.kind.value, contribution.status.value
+        form.version.data = contribution.version_id
     if form.validate_on_submit():
         try:
             services.save_contribution(
                 current_user, grant, contributor=form.contributor.data, kind=MatchKind(form.kind.data),
                 basis=form.basis.data, amount=form.amount.data, received_on=form.received_on.data,
                 status=MatchStatus(form.status.data), evidence_note=form.evidence_note.data,
-                contribution=contribution)
+                contribution=contribution, version=form.version.data)
             db.session.commit()
             flash("Match contribution saved.", "success")
             return redirect(url_for("finance.match", fy=grant.fy))
+        except ConflictError as exc:
+            return _conflict(exc, "finance.contribution_form", fy=grant.fy, contribution_id=contribution_id)
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
@@ -280,17 +342,19 @@ def secondment_form(fy: int, secondment_id: int | None):
     secondment = queries.get_secondment(secondment_id) if secondment_id else None
     form = SecondmentForm(obj=secondment)
     if request.method == "GET" and secondment:
-        form.status.data = secondment.status.value
+        form.status.data, form.version.data = secondment.status.value, secondment.version_id
     if form.validate_on_submit():
         try:
             services.save_secondment(
                 current_user, contributor=form.contributor.data, role=form.role.data, fte=form.fte.data,
                 starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                 annual_loaded_cost=form.annual_loaded_cost.data, status=MatchStatus(form.status.data),
-                evidence_note=form.evidence_note.data, secondment=secondment)
+                evidence_note=form.evidence_note.data, secondment=secondment, version=form.version.data)
             db.session.commit()
             flash("Secondment saved.", "success")
             return redirect(url_for("finance.match", fy=grant.fy))
+        except ConflictError as exc:
+            return _conflict(exc, "finance.secondment_form", fy=grant.fy, secondment_id=secondment_id)
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
@@ -309,6 +373,12 @@ def build_report(name: str, fy: int, quarter: int | None):
     from app.reports.builders.grant_spend import build_grant_spend
     from app.reports.builders.match_funding import build_match_funding
 
+    if name == "quarterly-return":
+        # The return as the programme office holds it (its locked snapshot once locked): aggregates only,
+        # no person is named in it, so finance may check the finance sections in their context.
+        from app.reports.services import return_report
+
+        return return_report(fy, quarter or 1)
     if name == "grant-spend":
         return build_grant_spend(fy, quarter)
     if name == "match-funding":
@@ -356,3 +426,9 @@ def match_funding_report(fy: int):
 @requires(C.VIEW_FINANCE)
 def return_finance_report(fy: int):
     return _report(fy, "return-finance")
+
+
+@bp.route("/years/<int:fy>/reports/quarterly-return")
+@requires(C.VIEW_FINANCE)
+def quarterly_return_report(fy: int):
+    return _report(fy, "quarterly-return")

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal as D
 
 import pytest
+import time_machine
 import sqlalchemy as sa
 
 from app.db import db
@@ -118,14 +119,20 @@ def test_outturn_is_actual_to_date_plus_forecast_for_later_quarters(app, world):
     for month, amount in ((5, "31250"), (8, "31250"), (11, "31250"), (2, "31250")):
         services.record_expenditure(world.finance, line, incurred_on=date(2025 if month > 3 else 2026, month, 1),
                                     amount=D(amount), kind=SpendKind.FORECAST)
-    f = year_figures(grant)
-    assert f.as_at == 1
+    with time_machine.travel(datetime(2025, 7, 20, 12, 0), tick=False):  # in the year: as at the latest actual
+        f = year_figures(grant)
+    assert f.as_at == 1 and not f.final
     hosp = next(x for x in f.lines if x.name == "Hospital Navigators")
     # Q1's forecast is superseded by its actual; Q2–Q4 forecasts stand.
     assert hosp.outturn(1) == D("30000") + 3 * D("31250")
     assert hosp.underspend(1) == D("1250")
     q4 = f.check("q4_share")
     assert q4.plan.percentage_text == "25.0%"
+    # Once the year is over its figures are final: shown as at Q4, where a shortfall is a fail.
+    with time_machine.travel(datetime(2026, 4, 1, 12, 0), tick=False):
+        ended = year_figures(grant)
+    assert ended.as_at == 4 and ended.final
+    assert ended.check("intervention_share").outturn.status.value == "fail"
 
 
 def test_spend_funded_by_last_years_grant_counts_in_that_year(app, world):

@@ -116,14 +116,19 @@ def _rule_row(title: str, result: rules.RuleResult) -> dict:
             "detail": result.message}
 
 
+def _title(check: fig.RulePair) -> str:
+    return check.title if check.decides else f"{check.title} (for information)"
+
+
 def rules_tables(f: fig.YearFigures) -> list[Table]:
     basis = "year-end outturn" if f.final else f"outturn as at {quarter_label(f.grant.fy, f.as_at)}"
     outturn = Table(title=f"Rule checks on {basis} (actual + forecast)", columns=RULE_COLUMNS,
-                    rows=[_rule_row(c.title, c.outturn) for c in f.checks],
+                    rows=[_rule_row(_title(c), c.outturn) for c in f.checks],
                     note="In-year shortfalls are 'at risk'; compliance is judged at year end on outturn. "
-                         + ("The stricter 10% measure is shown for information; the other decides."))
+                         "The stricter 10% measure is shown for information; the other decides. Settings: "
+                         + "; ".join(f"{label}: {value}" for label, value in f.settings.rows) + ".")
     plan = Table(title="Rule checks on plan (budget lines; match counting every pledge)", columns=RULE_COLUMNS,
-                 rows=[_rule_row(c.title, c.plan) for c in f.checks])
+                 rows=[_rule_row(_title(c), c.plan) for c in f.checks])
     return [outturn, plan]
 
 

@@ -80,6 +80,12 @@ def _finance_sections(fy: int, quarter: int) -> tuple[list[Section], str | None]
         return [], f"no grant year is set up for {fy_label(fy)} (Finance → set up a grant year)"
 
 
+def _grant_year(fy: int):
+    from app.finance.models import GrantYear
+
+    return db.session.execute(sa.select(GrantYear).where(GrantYear.fy == fy)).scalar_one_or_none()
+
+
 def build_quarterly_return(fy: int, quarter: int, *, period=None, suppressed: bool = False,
                            version: int | None = None, approved_by: str | None = None,
                            locked_at: datetime | None = None) -> Report:
@@ -103,10 +109,14 @@ def build_quarterly_return(fy: int, quarter: int, *, period=None, suppressed: bo
     status = period.status.label if period is not None else "Open"
     if version is None:
         version = (len(period.snapshots) + (0 if period.locked else 1)) if period is not None else 1
+    grant = _grant_year(fy)
     header = [
         ("Violence Reduction Unit", _vru_name()),
-        ("Senior responsible officer", (period.sro_name if period else None) or "Not recorded"),
-        ("Grant reference", (period.grant_reference if period else None) or "Not recorded"),
+        # The period's own entry wins; otherwise what finance recorded when setting up the grant year.
+        ("Senior responsible officer", (period.sro_name if period else None)
+         or (grant.sro_name if grant else None) or "Not recorded"),
+        ("Grant reference", (period.grant_reference if period else None)
+         or (grant.grant_reference if grant else None) or "Not recorded"),
         ("Financial year", fy_label(fy)),
         ("Quarter", f"Q{quarter}"),
         ("Period", f"{q_start:%-d %B %Y} to {q_end:%-d %B %Y}"),
