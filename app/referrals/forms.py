@@ -113,23 +113,13 @@ class ScoreField(Field):
         self.data = value
 
 
-class OptionalDateField(GovDateField):
-    """A date that may be absent from the submitted data altogether (a GET search by name only):
-    the GOV.UK widget expects either three raw parts or none."""
-
-    def process(self, formdata, data=None, extra_filters=None):
-        super().process(formdata, data, extra_filters)
-        if not self.raw_data:
-            self.raw_data = None
-
-
 class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
     q = StringField("Name, NHS number or police reference", widget=GovTextInput(),
                     validators=[Optional(), Length(max=200, message="Search for 200 characters or fewer")])
-    dob = OptionalDateField("Date of birth", validators=[Optional()], earliest=EARLIEST, latest_today=True)
+    dob = GovDateField("Date of birth", validators=[Optional()], earliest=EARLIEST, latest_today=True)
     submit = SubmitField("Search", widget=GovSubmitInput())
 
 
@@ -141,7 +131,7 @@ class PersonForm(FlaskForm):
     family_name = StringField("Last name", widget=GovTextInput(),
                               validators=[InputRequired(message="Enter their last name"),
                                           Length(max=100, message="Last name must be 100 characters or fewer")])
-    date_of_birth = OptionalDateField("Date of birth", description="For example, 27 3 2008", earliest=EARLIEST,
+    date_of_birth = GovDateField("Date of birth", description="For example, 27 3 2008", earliest=EARLIEST,
                                  latest_today=True, validators=[Optional()])
     estimated_age = WholeNumberField("Estimated age, if the date of birth is not known", example=15,
                                      validators=[Optional(), NumberRange(min=0, max=120, message="Enter an age from 0 to 120")])
@@ -161,7 +151,7 @@ class PersonForm(FlaskForm):
 class ReferralForm(FlaskForm):
     site_id = SelectField("Programme and site", coerce=int, widget=GovSelect(),
                           validators=[InputRequired(message="Choose the programme and site")])
-    referred_on = OptionalDateField("Referral date", validators=[Required(message="Enter the referral date")],
+    referred_on = GovDateField("Referral date", validators=[Required(message="Enter the referral date")],
                                earliest=EARLIEST, latest_today=True)
     referred_time = TimeOfDayField("Time of referral", description="24-hour clock, like 14:30. Leave blank for now.",
                                    validators=[Optional()])
@@ -192,7 +182,7 @@ class ContactForm(FlaskForm):
                           widget=GovRadioInput(), validators=[InputRequired(message="Say whether they attended")])
     mode = RadioField("How", choices=ContactMode.choices(), widget=GovRadioInput(),
                       validators=[InputRequired(message="Choose how the contact happened")])
-    occurred_on = OptionalDateField("Date", validators=[Required(message="Enter the date of the contact")],
+    occurred_on = GovDateField("Date", validators=[Required(message="Enter the date of the contact")],
                                earliest=EARLIEST, latest_today=True)
     occurred_time = TimeOfDayField("Time", description="24-hour clock, like 14:30", validators=[Optional()])
     duration_minutes = WholeNumberField("Duration in minutes", example=45, description="Not needed if they did not attend", validators=[
@@ -210,7 +200,7 @@ class StatusForm(FlaskForm):
 
 class OutcomeForm(FlaskForm):
     outcome_type = RadioField("Outcome", widget=GovRadioInput(), validators=[InputRequired(message="Choose the outcome")])
-    achieved_on = OptionalDateField("Date achieved", validators=[Required(message="Enter the date")], earliest=EARLIEST,
+    achieved_on = GovDateField("Date achieved", validators=[Required(message="Enter the date")], earliest=EARLIEST,
                                latest_today=True)
     notes = NoteField("Notes (optional)", validators=[Optional()])
     submit = SubmitField("Save outcome", widget=GovSubmitInput())
@@ -222,7 +212,7 @@ class MeasureForm(FlaskForm):
     time_point = RadioField("Time point", choices=TimePoint.choices(), widget=GovRadioInput(),
                             validators=[InputRequired(message="Choose baseline, review or exit")])
     value = ScoreField("Score", validators=[InputRequired(message="Enter the score, like 7")])
-    measured_on = OptionalDateField("Date measured", validators=[Required(message="Enter the date")], earliest=EARLIEST,
+    measured_on = GovDateField("Date measured", validators=[Required(message="Enter the date")], earliest=EARLIEST,
                                latest_today=True)
     higher_is_better = BooleanField("A higher score is better on this measure", widget=GovCheckboxInput())
     submit = SubmitField("Save measure", widget=GovSubmitInput())
@@ -238,7 +228,7 @@ class CloseForm(FlaskForm):
                         validators=[InputRequired(message="Choose the reason for closing")])
     other_reason = StringField("If you chose other, say why", widget=GovTextInput(),
                                validators=[Optional(), Length(max=150, message="Use 150 characters or fewer")])
-    closed_on = OptionalDateField("Date closed", validators=[Required(message="Enter the date the case closed")],
+    closed_on = GovDateField("Date closed", validators=[Required(message="Enter the date the case closed")],
                              earliest=EARLIEST, latest_today=True)
     submit = SubmitField("Close the case", widget=GovSubmitInput())
 
