@@ -280,3 +280,13 @@ def test_cli_writes_each_format(delivery, app, tmp_path):
     assert data["period_label"] == "2024-25 Q2"
     bad = runner.invoke(args=["reports", "quarterly", "--year", "2024", "--quarter", "5"])
     assert bad.exit_code != 0 and "5" in bad.output
+
+
+def test_returns_open_on_the_year_being_worked_on_not_an_empty_future_year(world, client, monkeypatch):
+    from app.reports import views
+
+    monkeypatch.setattr(views, "_today", lambda: date(2026, 11, 21))  # targets are for 2024-25 only
+    sign_in(client, world.programme_office)
+    page = client.get("/reports/returns").get_data(as_text=True)
+    assert "Quarterly returns 2024-25" in page
+    assert "Quarterly returns 2025-26" in client.get("/reports/returns?fy=2025").get_data(as_text=True)
