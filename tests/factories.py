@@ -212,6 +212,8 @@ def build_world() -> SimpleNamespace:
     w.contact_a = ContactFactory(referral=w.referral_a)
     w.contact_b = ContactFactory(referral=w.referral_b)
     w.target = TargetFactory(programme=programme)
+    # No attendees: it adds nothing to any count, but gives the training-event pages an id to open.
+    w.training_event = TrainingEventFactory(programme=programme, title="Trauma-informed practice (world)")
     w.users_by_role = {
         Role.YOUTH_WORKER: w.worker_a, Role.PROVIDER_MANAGER: w.manager_a, Role.PROGRAMME_OFFICE: w.programme_office,
         Role.FINANCE: w.finance, Role.ADMIN: w.admin,

@@ -48,3 +48,29 @@ def targets_of(programme_id: int):
     return db.session.execute(
         sa.select(Target).where(Target.programme_id == programme_id).order_by(Target.fy.desc(), Target.measure)
     ).scalars().all()
+
+
+def training_events_of(programme_id: int, starts_on=None, ends_on=None):
+    """A programme's training events, newest first, with their attendees loaded (one query each way)."""
+    from sqlalchemy.orm import selectinload
+
+    from app.programmes.models import TrainingEvent
+
+    stmt = (sa.select(TrainingEvent).where(TrainingEvent.programme_id == programme_id)
+            .options(selectinload(TrainingEvent.attendees))
+            .order_by(TrainingEvent.held_on.desc(), TrainingEvent.id.desc()))
+    if starts_on is not None:
+        stmt = stmt.where(TrainingEvent.held_on >= starts_on)
+    if ends_on is not None:
+        stmt = stmt.where(TrainingEvent.held_on <= ends_on)
+    return db.session.execute(stmt).scalars().all()
+
+
+def get_training_event(programme: Programme, event_id: int):
+    from app.programmes.models import TrainingEvent
+
+    event = db.session.execute(sa.select(TrainingEvent).where(
+        TrainingEvent.id == event_id, TrainingEvent.programme_id == programme.id)).scalar_one_or_none()
+    if event is None:
+        abort(404)
+    return event

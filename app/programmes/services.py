@@ -135,12 +135,9 @@ def window_for(programme_id: int, fy: int) -> tuple[date, date]:
     return (row.starts_on, row.ends_on) if row else fy_bounds(fy)
 
 
-def record_training(actor, programme: Programme, *, held_on: date, title: str, attendees_text: str | None,
-                    anonymous_count: int | None = None):
-    """A training event (DOMAIN.md §3.8): named attendees, one per line "Name, email or role, organisation",
-    counted once each per year by their e-mail or normalised name; or, for anonymous events, the count."""
+def _check_training(actor, programme: Programme, title: str, held_on: date, attendees_text: str | None,
+                    anonymous_count: int | None) -> tuple[str, list[str]]:
     from app.auth.policies import delivers_programme
-    from app.programmes.models import TrainingAttendee, TrainingEvent
 
     if not actor.can(Capability.RECORD_TRAINING):
         raise DomainError("Your role cannot record training")
@@ -151,14 +148,36 @@ def record_training(actor, programme: Programme, *, held_on: date, title: str, a
         raise DomainError("Enter the name of the training", "title")
     if held_on > date.today():
         raise DomainError("The training date must be today or in the past", "held_on")
+    _not_in_locked_quarter(held_on, "held_on")
     lines = [line.strip() for line in (attendees_text or "").splitlines() if line.strip()]
     if lines and anonymous_count:
         raise DomainError("Either list the people trained or give a number, not both", "anonymous_count")
     if not lines and not anonymous_count:
         raise DomainError("List the people trained, or give the number trained if names were not taken", "attendees")
-    event = TrainingEvent(programme_id=programme.id, held_on=held_on, title=title,
-                          anonymous_count=anonymous_count or None, recorded_by_id=actor.id)
-    seen = set()
+    return title, lines
+
+
+def _not_in_locked_quarter(on: date, field: str | None = None) -> None:
+    """Training in a locked quarter was counted in a submitted return: it cannot be changed afterwards."""
+    try:
+        from app.reports.models import PeriodStatus, ReportingPeriod
+    except ModuleNotFoundError:  # pragma: no cover - the reports domain is optional
+        return
+    from app.periods import fy_of, quarter_label, quarter_of
+
+    fy, quarter = fy_of(on), quarter_of(on)
+    locked = db.session.execute(sa.select(ReportingPeriod.id).where(
+        ReportingPeriod.fy == fy, ReportingPeriod.quarter == quarter,
+        ReportingPeriod.status == PeriodStatus.LOCKED)).first()
+    if locked:
+        raise DomainError(f"{quarter_label(fy, quarter)} is locked: training held then was counted in a submitted "
+                          "return and cannot be changed", field)
+
+
+def _attendees(lines: list[str]):
+    from app.programmes.models import TrainingAttendee
+
+    seen, out = set(), []
     for n, line in enumerate(lines, start=1):
         parts = [p.strip() for p in line.split(",")]
         name = parts[0]
@@ -170,9 +189,66 @@ def record_training(actor, programme: Programme, *, held_on: date, title: str, a
             continue
         seen.add(key)
         others = [p for p in parts[1:] if p and p != email]
-        event.attendees.append(TrainingAttendee(professional_key=key, name=name[:200],
-                                                role_title=(others[0] if others else None),
-                                                organisation_name=(others[1] if len(others) > 1 else None)))
+        out.append(TrainingAttendee(professional_key=key, name=name[:200],
+                                    role_title=(others[0] if others else None),
+                                    organisation_name=(others[1] if len(others) > 1 else None)))
+    return out
+
+
+def attendees_text(event) -> str:
+    """An event's attendees as the form shows them, one per line: name, e-mail or key, role, organisation."""
+    lines = []
+    for a in event.attendees:
+        key = a.professional_key if "@" in a.professional_key else None
+        lines.append(", ".join(p for p in (a.name, key, a.role_title, a.organisation_name) if p))
+    return "\n".join(lines)
+
+
+def update_training(actor, event, *, held_on: date, title: str, attendees_text: str | None,
+                    anonymous_count: int | None = None):
+    """Correct a training event: its date, name and who attended. Audited with what it was before."""
+    _not_in_locked_quarter(event.held_on, "held_on")
+    title, lines = _check_training(actor, event.programme, title, held_on, attendees_text, anonymous_count)
+    before = {"title": event.title, "held_on": event.held_on.isoformat(), "attendees": len(event.attendees),
+              "anonymous_count": event.anonymous_count}
+    event.title, event.held_on, event.anonymous_count = title, held_on, anonymous_count or None
+    event.attendees.clear()
+    db.session.flush()  # the old attendees go before the new ones take their (event, key) places
+    event.attendees.extend(_attendees(lines))
+    db.session.flush()
+    audit.record(actor, "training.updated", event, detail={
+        "programme": event.programme.name, "before": before,
+        "after": {"title": title, "held_on": held_on.isoformat(), "attendees": len(event.attendees),
+                  "anonymous_count": event.anonymous_count}})
+    return event
+
+
+def delete_training(actor, event) -> None:
+    """Remove a training event recorded in error. Audited with what it counted."""
+    from app.auth.policies import delivers_programme
+
+    if not actor.can(Capability.RECORD_TRAINING):
+        raise DomainError("Your role cannot record training")
+    if not delivers_programme(actor, event.programme_id):
+        raise DomainError("Your organisation does not deliver this programme")
+    _not_in_locked_quarter(event.held_on)
+    audit.record(actor, "training.deleted", event, detail={
+        "programme": event.programme.name, "title": event.title, "held_on": event.held_on.isoformat(),
+        "attendees": len(event.attendees), "anonymous_count": event.anonymous_count})
+    db.session.delete(event)
+    db.session.flush()
+
+
+def record_training(actor, programme: Programme, *, held_on: date, title: str, attendees_text: str | None,
+                    anonymous_count: int | None = None):
+    """A training event (DOMAIN.md §3.8): named attendees, one per line "Name, email or role, organisation",
+    counted once each per year by their e-mail or normalised name; or, for anonymous events, the count."""
+    from app.programmes.models import TrainingEvent
+
+    title, lines = _check_training(actor, programme, title, held_on, attendees_text, anonymous_count)
+    event = TrainingEvent(programme_id=programme.id, held_on=held_on, title=title,
+                          anonymous_count=anonymous_count or None, recorded_by_id=actor.id)
+    event.attendees.extend(_attendees(lines))
     db.session.add(event)
     db.session.flush()
     audit.record(actor, "training.recorded", event, detail={"programme": programme.name, "held_on": held_on.isoformat(),

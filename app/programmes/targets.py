@@ -119,6 +119,17 @@ def windows_cte(fy: int, name: str = "windows"):
     )
 
 
+def merged_people(name: str = "merged_people"):
+    """(id, merged_into_id) of the few people merged into another. Outer-joined to referrals, the person a
+    referral counts for is ``COALESCE(merged_into_id, referrals.person_id)`` — the same as looking every
+    referral's person up, but a hash of a handful of rows instead of one look-up per referral."""
+    from app.referrals.models import Person
+
+    # MATERIALIZED: SQLite would otherwise flatten it back into a look-up of every referral's person.
+    return (sa.select(Person.id, Person.merged_into_id).where(Person.merged_into_id.is_not(None))
+            .cte(name).prefix_with("MATERIALIZED"))
+
+
 @dataclass(frozen=True)
 class ReachKey:
     programme_id: int
@@ -127,11 +138,18 @@ class ReachKey:
 
 
 def counted_people_stmt(fy: int, *, programme_ids: Iterable[int] | None = None, as_at: date | None = None,
-                        organisation_ids: Iterable[int] | None = None):
+                        organisation_ids: Iterable[int] | None = None, with_person_first: bool = False,
+                        with_returning: bool = True, with_bands: bool = True):
     """One row per person counted for (programme, ``fy``), for drill-down and aggregation.
 
     Columns: programme_id, person_id (the surviving person), referral_id, provider_id, site_id,
-    reached_on, quarter, age, band, fine_band, is_returning, sex, ethnicity.
+    reached_on, quarter, age, band, fine_band, is_returning, sex, ethnicity; with
+    ``with_person_first`` also ``person_first``: 1 on the row of the person's earliest counted reach
+    across all programmes (reach date, then programme id), so unique people can be counted without a
+    second pass. ``with_returning=False`` leaves out ``is_returning`` (two look-ups per row) for
+    aggregates that do not show it; ``with_bands=False`` leaves out ``band`` and ``fine_band`` so a caller
+    that materialises the rows can band the stored age itself (inlined, each CASE branch would work the
+    age out again).
 
     ``as_at`` limits reach to that date (year to date). ``organisation_ids`` keeps the people whose
     first counted referral a given provider delivered — that provider's share, which adds up across
@@ -140,9 +158,15 @@ def counted_people_stmt(fy: int, *, programme_ids: Iterable[int] | None = None, 
     from app.referrals.models import Person, Referral, TrialArm
 
     w = windows_cte(fy)
-    person_key = sa.func.coalesce(Person.merged_into_id, Person.id)
+    merged_in = merged_people()
+    person_key = sa.func.coalesce(merged_in.c.merged_into_id, Referral.person_id)
     reach_conditions = [
         Referral.reached_on.is_not(None),
+        # The earliest start and latest end of any programme's window: constant for the statement, so
+        # the database can range-scan the reach-date index instead of reading every referral ever made.
+        # The exact per-programme window is applied by the two conditions after it.
+        Referral.reached_on >= sa.select(sa.func.min(w.c.starts_on)).scalar_subquery(),
+        Referral.reached_on <= sa.select(sa.func.max(w.c.ends_on)).scalar_subquery(),
         Referral.reached_on >= w.c.starts_on,
         Referral.reached_on <= w.c.ends_on,
         Referral.trial_arm != TrialArm.CONTROL,
@@ -163,8 +187,14 @@ def counted_people_stmt(fy: int, *, programme_ids: Iterable[int] | None = None, 
                 partition_by=(person_key, Referral.programme_id),
                 order_by=(Referral.reached_on, Referral.id),
             ).label("rn"),
+            *([sa.func.row_number().over(
+                partition_by=person_key,
+                # The overall earliest row is also its programme's first (rn = 1), so ranking every row
+                # here equals ranking only the counted ones.
+                order_by=(Referral.reached_on, Referral.programme_id, Referral.id),
+            ).label("pn")] if with_person_first else []),
         )
-        .join(Person, Person.id == Referral.person_id)
+        .outerjoin(merged_in, merged_in.c.id == Referral.person_id)
         .join(w, w.c.programme_id == Referral.programme_id)
         .where(*reach_conditions)
         .subquery("ranked")
@@ -196,9 +226,10 @@ def counted_people_stmt(fy: int, *, programme_ids: Iterable[int] | None = None, 
             ranked.c.reached_on,
             fy_quarter_sql(ranked.c.reached_on).label("quarter"),
             age.label("age"),
-            sa.case((returning, True), else_=False).label("is_returning"),
+            (sa.case((returning, True), else_=False) if with_returning else sa.null()).label("is_returning"),
             survivor.sex.label("sex"),
             survivor.ethnicity.label("ethnicity"),
+            *([sa.case((ranked.c.pn == 1, 1), else_=0).label("person_first")] if with_person_first else []),
         )
         .join(survivor, survivor.id == ranked.c.person_id)
         .where(ranked.c.rn == 1)
@@ -209,8 +240,10 @@ def counted_people_stmt(fy: int, *, programme_ids: Iterable[int] | None = None, 
     return sa.select(
         aged.c.programme_id, aged.c.person_id, aged.c.referral_id, aged.c.provider_id, aged.c.site_id,
         aged.c.reached_on, aged.c.quarter, aged.c.age,
-        target_band_sql(aged.c.age).label("band"), fine_band_sql(aged.c.age).label("fine_band"),
+        *([target_band_sql(aged.c.age).label("band"), fine_band_sql(aged.c.age).label("fine_band")]
+          if with_bands else []),
         aged.c.is_returning, aged.c.sex, aged.c.ethnicity,
+        *([aged.c.person_first] if with_person_first else []),
     )
 
 
@@ -230,15 +263,19 @@ def continuing_caseload_stmt(fy: int, quarter_start: date, quarter_end: date, *,
                              organisation_ids: Iterable[int] | None = None):
     """People per programme with a referral carried over into the window (reached before it opened,
     not control) and still open on the first day of the quarter: (programme_id, people)."""
-    from app.referrals.models import Person, Referral, TrialArm
+    from app.referrals.models import Referral, TrialArm
 
     w = windows_cte(fy, "cc_windows")
-    person_key = sa.func.coalesce(Person.merged_into_id, Person.id)
+    merged_in = merged_people("cc_merged_people")
+    person_key = sa.func.coalesce(merged_in.c.merged_into_id, Referral.person_id)
     stmt = (
         sa.select(Referral.programme_id, sa.func.count(sa.distinct(person_key)).label("people"))
-        .join(Person, Person.id == Referral.person_id)
+        .outerjoin(merged_in, merged_in.c.id == Referral.person_id)
         .join(w, w.c.programme_id == Referral.programme_id)
         .where(
+            # A constant bound first, so the (programme_id, reached_on, …) index range is used, then the
+            # programme's own window start.
+            Referral.reached_on < sa.select(sa.func.max(w.c.starts_on)).scalar_subquery(),
             Referral.reached_on < w.c.starts_on,
             Referral.trial_arm != TrialArm.CONTROL,
             sa.or_(Referral.closed_on.is_(None), Referral.closed_on >= quarter_start),

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.decorators import requires
+from app.auth.policies import delivers_programme
 from app.auth.roles import Capability as C
 from app.db import db
 from app.errors import DomainError
@@ -189,10 +190,101 @@ def training_form(programme_id: int):
             db.session.commit()
             n = event.anonymous_count or len(event.attendees)
             flash(f"Training recorded: {n} professional{'s' if n != 1 else ''} trained.", "success")
-            return redirect(url_for("programmes.show", programme_id=programme.id))
+            return redirect(url_for("programmes.training_events", programme_id=programme.id))
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
     return _small_form(form, programme, "Record training",
                        intro="Record a training session for professionals. It counts towards the programme's "
                              "\u201cprofessionals trained\u201d target in the return.")
+
+
+def _training_breadcrumbs(programme, *extra):
+    return [{"text": "Programmes", "href": url_for("programmes.index")},
+            {"text": programme.name, "href": url_for("programmes.show", programme_id=programme.id)}, *extra]
+
+
+@bp.route("/<int:programme_id>/training/events")
+@requires(C.VIEW_PROGRAMMES)
+def training_events(programme_id: int):
+    """Past training events of a programme; with ?fy= those inside that year's counting window, with the
+    unique professionals they add up to (the figure on the target dashboard)."""
+    from app.periods import Window
+    from app.reports.queries import professionals_trained
+
+    programme = queries.get_programme(programme_id)
+    raw = request.args.get("fy", "")
+    fy = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else None
+    window, unique = None, None
+    if fy is not None:
+        window = Window(*services.window_for(programme.id, fy))
+        as_at = min(window.ends_on, date.today())
+        unique = sum(professionals_trained(fy, as_at).get(programme.id, {}).values())
+    events = queries.training_events_of(programme.id, window.starts_on if window else None,
+                                        window.ends_on if window else None)
+    can_edit = current_user.can(C.RECORD_TRAINING) and delivers_programme(current_user, programme.id)
+    return render_template(
+        "programmes/training_events.html", programme=programme, events=events, fy=fy, window=window,
+        unique=unique, fy_label=fy_label, can_edit=can_edit, years=[y for y, _ in _year_choices()],
+        page_title=f"Training: {programme.name}", breadcrumbs=_training_breadcrumbs(programme))
+
+
+def _editable_event(programme_id: int, event_id: int):
+    programme = queries.get_programme(programme_id)
+    if not delivers_programme(current_user, programme.id):
+        abort(404)
+    return programme, queries.get_training_event(programme, event_id)
+
+
+@bp.route("/<int:programme_id>/training/<int:event_id>/edit", methods=["GET", "POST"])
+@requires(C.RECORD_TRAINING)
+def training_edit(programme_id: int, event_id: int):
+    from app.programmes.forms import TrainingForm
+
+    programme, event = _editable_event(programme_id, event_id)
+    form = TrainingForm()
+    form.submit.label.text = "Save changes"
+    if request.method == "GET":
+        form.title.data, form.held_on.data = event.title, event.held_on
+        form.attendees.data = services.attendees_text(event)
+        form.anonymous_count.data = event.anonymous_count
+    if form.validate_on_submit():
+        try:
+            services.update_training(current_user, event, held_on=form.held_on.data, title=form.title.data,
+                                     attendees_text=form.attendees.data, anonymous_count=form.anonymous_count.data)
+            db.session.commit()
+            flash("Training event updated.", "success")
+            return redirect(url_for("programmes.training_events", programme_id=programme.id))
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+    return render_template(
+        "programmes/small_form.html", form=form, programme=programme, page_title="Change a training event",
+        intro="Correct the date, name or people trained. The change is recorded in the audit log.",
+        delete_url=url_for("programmes.training_delete", programme_id=programme.id, event_id=event.id),
+        breadcrumbs=_training_breadcrumbs(programme, {
+            "text": "Training", "href": url_for("programmes.training_events", programme_id=programme.id)}))
+
+
+@bp.route("/<int:programme_id>/training/<int:event_id>/delete", methods=["GET", "POST"])
+@requires(C.RECORD_TRAINING)
+def training_delete(programme_id: int, event_id: int):
+    from flask_wtf import FlaskForm
+
+    programme, event = _editable_event(programme_id, event_id)
+    form = FlaskForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.delete_training(current_user, event)
+            db.session.commit()
+            flash("Training event deleted.", "success")
+            return redirect(url_for("programmes.training_events", programme_id=programme.id))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("programmes.training_events", programme_id=programme.id))
+    return render_template(
+        "programmes/training_delete.html", form=form, programme=programme, event=event,
+        page_title="Delete a training event",
+        breadcrumbs=_training_breadcrumbs(programme, {
+            "text": "Training", "href": url_for("programmes.training_events", programme_id=programme.id)}))

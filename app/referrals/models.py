@@ -103,7 +103,14 @@ class Person(Model):
 
 class Referral(Model):
     __tablename__ = "referrals"
-    __table_args__ = (sa.Index("ix_referrals_programme_id_reached_on", "programme_id", "reached_on"),)
+    __table_args__ = (
+        # The counting engine's index: reach by programme and date, and — with the trial arm, closure date
+        # and person — continuing caseload read from the index alone (migration 0005 widened it).
+        sa.Index("ix_referrals_programme_reached_arm_closed_person", "programme_id", "reached_on", "trial_arm",
+                 "closed_on", "person_id"),
+        # Referrals received in a period, by programme and trial arm, read from the index alone (the return).
+        sa.Index("ix_referrals_referred_on_programme_id_trial_arm", "referred_on", "programme_id", "trial_arm"),
+    )
 
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
     programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programmes.id"), index=True)
@@ -162,6 +169,8 @@ class Contact(Model):
     __tablename__ = "contacts"
     __table_args__ = (
         sa.Index("ix_contacts_referral_id_attended_occurred_at", "referral_id", "attended", "occurred_at"),
+        # Contacts delivered in a quarter: a range of this index instead of reading every contact ever logged.
+        sa.Index("ix_contacts_occurred_at_attended_referral_id", "occurred_at", "attended", "referral_id"),
         sa.CheckConstraint("duration_minutes IS NULL OR duration_minutes >= 0", name="duration_not_negative"),
     )
 
@@ -182,7 +191,7 @@ class Outcome(Model):
 
     referral_id: Mapped[int] = mapped_column(sa.ForeignKey("referrals.id"), index=True)
     outcome_type: Mapped[str] = mapped_column(sa.String(200))
-    achieved_on: Mapped[date]
+    achieved_on: Mapped[date] = mapped_column(index=True)  # outcomes of a period (section F)
     notes: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
@@ -196,7 +205,7 @@ class OutcomeMeasure(Model):
     instrument: Mapped[str] = mapped_column(sa.String(200))
     time_point: Mapped[TimePoint] = mapped_column(str_enum(TimePoint))
     value: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2))
-    measured_on: Mapped[date]
+    measured_on: Mapped[date] = mapped_column(index=True)  # measures taken in a period (section F)
     higher_is_better: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 

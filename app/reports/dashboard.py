@@ -57,15 +57,34 @@ def _pct(part, whole) -> int:
     return int(min(Decimal(100), Decimal(part) * 100 / Decimal(whole)).to_integral_value(ROUND_HALF_UP))
 
 
+PROFESSIONALS = "professionals"
+
+
+def _progress(bl: BandLine, fraction: Decimal) -> BandLine:
+    if bl.target is not None:
+        expected = Decimal(bl.target) * fraction
+        bl.expected = int(expected.to_integral_value(ROUND_HALF_UP))
+        # Judged against the expected figure as shown: "3 of an expected 3" must not read amber because the
+        # unrounded figure was 3.01.
+        bl.status = rag(bl.ytd, Decimal(bl.expected))
+        bl.bar = _pct(bl.ytd, bl.target)
+        bl.marker = _pct(expected, bl.target)
+    return bl
+
+
 def build(fy: int, as_at: date, organisation_ids=None) -> list[ProgrammeLine]:
     programmes, _, _ = queries.programmes_with_sites()
     targets = queries.targets_for(fy)
     people = queries.new_people(fy, as_at, organisation_ids)
+    trained = queries.professionals_trained(fy, as_at)
     out = []
     for p in sorted(programmes, key=lambda p: p.name):
         band_targets = {band: targets.get((p.id, m)) for band, _, m in BANDS if m}
         reached = people.get(p.id, {})
-        if not any(v is not None for v in band_targets.values()) and not reached:
+        prof_target = targets.get((p.id, TargetMeasure.PROFESSIONALS_TRAINED))
+        prof = trained.get(p.id, {})
+        if (not any(v is not None for v in band_targets.values()) and not reached and prof_target is None
+                and not any(prof.values())):
             continue
         window = Window(*window_for(p.id, fy))
         fraction = pro_rata_fraction(window, as_at)
@@ -79,14 +98,13 @@ def build(fy: int, as_at: date, organisation_ids=None) -> list[ProgrammeLine]:
                 continue
             if band == "not_known" and not ytd:
                 continue
-            bl = BandLine(band, label, target, ytd, by_q)
-            if target is not None:
-                expected = Decimal(target) * fraction
-                bl.expected = int(expected.to_integral_value(ROUND_HALF_UP))
-                bl.status = rag(ytd, expected)
-                bl.bar = _pct(ytd, target)
-                bl.marker = _pct(expected, target)
-            line.lines.append(bl)
+            line.lines.append(_progress(BandLine(band, label, target, ytd, by_q), fraction))
+        # Professionals trained (DOMAIN.md §3.8): unique professionals in the window, each in the quarter of
+        # their first event; the same progress and status rule as new people.
+        by_q = {q: prof.get(q, 0) for q in range(1, 5)}
+        if prof_target is not None or any(by_q.values()):
+            line.lines.append(_progress(BandLine(PROFESSIONALS, "Professionals trained", prof_target,
+                                                 sum(by_q.values()), by_q), fraction))
         out.append(line)
     return out
 

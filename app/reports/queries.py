@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -59,38 +59,61 @@ def new_people(fy: int, as_at: date, organisation_ids=None) -> dict[int, dict[in
     return out
 
 
-def referrals_received(start: date, end: date) -> dict[int, int]:
-    from app.referrals.models import Referral
+def delivery_aggregates(fy: int, quarter: int) -> dict[int, dict[str, int]]:
+    """Per programme, in ONE statement (as the benchmark baseline does): referrals received this quarter;
+    intervention- and control-arm referrals received this year to date (section G1); attended contacts
+    delivered this quarter, control-arm follow-ups excluded; continuing caseload (``targets.py``).
 
-    return dict(db.session.execute(
-        sa.select(Referral.programme_id, sa.func.count())
-        .where(Referral.referred_on >= start, Referral.referred_on <= end)
-        .group_by(Referral.programme_id)).all())
-
-
-def contacts_delivered(start: date, end: date) -> dict[int, int]:
-    """Attended contacts (sessions delivered) in the period; control-arm follow-ups are not delivery."""
+    ``{programme_id: {"referrals", "intervention", "control", "contacts", "continuing"}}``, every
+    programme present."""
     from app.referrals.models import Contact, Referral, TrialArm
 
-    day_after = end.toordinal() + 1
-    return dict(db.session.execute(
-        sa.select(Referral.programme_id, sa.func.count())
+    fy_start, _ = fy_bounds(fy)
+    q_start, q_end = quarter_bounds(fy, quarter)
+
+    def count_if(condition):
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    # Year to date by referral date: the (referred_on, programme_id, trial_arm) index covers it.
+    received = (
+        sa.select(Referral.programme_id,
+                  count_if(Referral.referred_on >= q_start).label("referrals"),
+                  count_if(Referral.trial_arm == TrialArm.INTERVENTION).label("intervention"),
+                  count_if(Referral.trial_arm == TrialArm.CONTROL).label("control"))
+        .where(Referral.referred_on >= fy_start, Referral.referred_on <= q_end)
+        .group_by(Referral.programme_id)
+        .subquery("received")
+    )
+    # The quarter's contacts come off the (occurred_at, attended, referral_id) index; a day's bounds are
+    # midnights so a contact at 23:30 on the last day counts.
+    delivered = (
+        sa.select(Referral.programme_id, sa.func.count().label("contacts"))
         .join(Contact, Contact.referral_id == Referral.id)
-        .where(Contact.attended.is_(True), Referral.trial_arm != TrialArm.CONTROL,
-               Contact.occurred_at >= sa.literal(_midnight(start), sa.DateTime),
-               Contact.occurred_at < sa.literal(_midnight(date.fromordinal(day_after)), sa.DateTime))
-        .group_by(Referral.programme_id)).all())
+        .where(Contact.occurred_at >= sa.literal(_midnight(q_start), sa.DateTime),
+               Contact.occurred_at < sa.literal(_midnight(q_end + timedelta(days=1)), sa.DateTime),
+               Contact.attended.is_(True), Referral.trial_arm != TrialArm.CONTROL)
+        .group_by(Referral.programme_id)
+        .subquery("delivered")
+    )
+    continuing = counting.continuing_caseload_stmt(fy, q_start, q_end).subquery("continuing")
+    stmt = (
+        sa.select(Programme.id,
+                  sa.func.coalesce(received.c.referrals, 0), sa.func.coalesce(received.c.intervention, 0),
+                  sa.func.coalesce(received.c.control, 0), sa.func.coalesce(delivered.c.contacts, 0),
+                  sa.func.coalesce(continuing.c.people, 0))
+        .outerjoin(received, received.c.programme_id == Programme.id)
+        .outerjoin(delivered, delivered.c.programme_id == Programme.id)
+        .outerjoin(continuing, continuing.c.programme_id == Programme.id)
+    )
+    keys = ("referrals", "intervention", "control", "contacts", "continuing")
+    return {pid: dict(zip(keys, (int(v) for v in values), strict=True))
+            for pid, *values in db.session.execute(stmt)}
 
 
 def _midnight(d: date):
     from datetime import datetime, time
 
     return datetime.combine(d, time(0))
-
-
-def continuing_caseload(fy: int, quarter: int) -> dict[int, int]:
-    start, end = quarter_bounds(fy, quarter)
-    return dict(db.session.execute(counting.continuing_caseload_stmt(fy, start, end)).all())
 
 
 def professionals_trained(fy: int, as_at: date) -> dict[int, dict[int, int]]:
@@ -158,35 +181,63 @@ def demographics(fy: int, as_at: date):
     return grid, ethnic
 
 
-def outcome_counts(start: date, end: date) -> list:
-    from app.referrals.models import Outcome, Referral
+def outcome_counts(start: date, quarter_start: date, end: date) -> list:
+    """(programme, outcome type, this quarter, year to date) for outcomes achieved ``start``..``end``,
+    in one pass over the achieved-on index."""
+    from app.referrals.models import Outcome
 
-    return db.session.execute(
-        sa.select(Referral.programme_id, Outcome.outcome_type, sa.func.count())
-        .join(Outcome, Outcome.referral_id == Referral.id)
+    period = (
+        sa.select(programme_of(Outcome.referral_id).label("programme_id"), Outcome.outcome_type,
+                  sa.case((Outcome.achieved_on >= quarter_start, 1), else_=0).label("in_quarter"))
         .where(Outcome.achieved_on >= start, Outcome.achieved_on <= end)
-        .group_by(Referral.programme_id, Outcome.outcome_type)
-        .order_by(Referral.programme_id, Outcome.outcome_type)).all()
+        .subquery("period_outcomes")
+    )
+    return db.session.execute(
+        sa.select(period.c.programme_id, period.c.outcome_type, sa.func.sum(period.c.in_quarter), sa.func.count())
+        .group_by(period.c.programme_id, period.c.outcome_type)
+        .order_by(period.c.programme_id, period.c.outcome_type)).all()
+
+
+def programme_of(referral_id):
+    """The programme of a referral as a correlated look-up on its primary key. For the few thousand rows
+    of a period this beats the join a planner picks (hashing all referrals ever made to find them)."""
+    from app.referrals.models import Referral
+
+    return (sa.select(Referral.programme_id).where(Referral.id == referral_id)
+            .correlate_except(Referral).scalar_subquery())
 
 
 def measure_changes(start: date, end: date) -> list:
     """Per programme and instrument: referrals with a baseline and a later measure (the latest taken by
     ``end`` and on or after ``start``): how many, the sums of baseline and latest values, how many improved.
 
-    One pass with window functions and a GROUP BY per (referral, instrument): no self-join."""
+    One pass with window functions and a GROUP BY per (referral, instrument). Only referrals with a later
+    measure taken in the period can qualify (the latest must fall in it): they are found first on the
+    measured-on index, with their programme, so the window functions rank those referrals' measures, not
+    every measure ever taken; the exact test is still applied per instrument at the end."""
     from app.referrals.models import OutcomeMeasure as M
-    from app.referrals.models import Referral, TimePoint
+    from app.referrals.models import TimePoint
 
     is_base = M.time_point == TimePoint.BASELINE
+    later = sa.orm.aliased(M, name="later")
+    candidates = (
+        sa.select(later.referral_id)
+        .where(later.measured_on >= start, later.measured_on <= end, later.time_point != TimePoint.BASELINE)
+        .distinct()
+        .subquery("candidates")
+    )
     ranked = (
         sa.select(
             M.referral_id, M.instrument, M.value, M.measured_on, is_base.label("is_base"),
             sa.cast(M.higher_is_better, sa.Integer).label("hib"),
             sa.func.row_number().over(partition_by=(M.referral_id, M.instrument, is_base),
                                       order_by=(M.measured_on, M.id)).label("first_n"),
-            sa.func.row_number().over(partition_by=(M.referral_id, M.instrument, is_base),
-                                      order_by=(M.measured_on.desc(), M.id.desc())).label("last_n"),
-        ).where(M.measured_on <= end).subquery("ranked_measures")
+            # The same window with the whole partition as its frame: the last row is first_n == rows, so
+            # one sort serves both ends.
+            sa.func.count().over(partition_by=(M.referral_id, M.instrument, is_base),
+                                 order_by=(M.measured_on, M.id), rows=(None, None)).label("rows_n"),
+        ).join(candidates, candidates.c.referral_id == M.referral_id)
+        .where(M.measured_on <= end).subquery("ranked_measures")
     )
     base_flag = ranked.c.is_base == sa.true()
     late_flag = ranked.c.is_base == sa.false()
@@ -194,33 +245,25 @@ def measure_changes(start: date, end: date) -> list:
         sa.select(
             ranked.c.referral_id, ranked.c.instrument,
             sa.func.max(sa.case((sa.and_(base_flag, ranked.c.first_n == 1), ranked.c.value))).label("base"),
-            sa.func.max(sa.case((sa.and_(late_flag, ranked.c.last_n == 1), ranked.c.value))).label("late"),
+            sa.func.max(sa.case((sa.and_(late_flag, ranked.c.first_n == ranked.c.rows_n), ranked.c.value))).label("late"),
             sa.func.max(sa.case((late_flag, ranked.c.measured_on))).label("late_on"),
-            sa.func.max(sa.case((sa.and_(late_flag, ranked.c.last_n == 1), ranked.c.hib))).label("hib"),
+            sa.func.max(sa.case((sa.and_(late_flag, ranked.c.first_n == ranked.c.rows_n), ranked.c.hib))).label("hib"),
         ).group_by(ranked.c.referral_id, ranked.c.instrument).subquery("per_referral")
     )
     improved = sa.case((sa.and_(per.c.hib == 1, per.c.late > per.c.base), 1),
                        (sa.and_(per.c.hib == 0, per.c.late < per.c.base), 1), else_=0)
-    stmt = (
-        sa.select(Referral.programme_id, per.c.instrument, sa.func.count(), sa.func.sum(per.c.base),
-                  sa.func.sum(per.c.late), sa.func.sum(improved))
-        .join(Referral, Referral.id == per.c.referral_id)
+    qualifying = (
+        sa.select(programme_of(per.c.referral_id).label("programme_id"), per.c.instrument, per.c.base, per.c.late,
+                  improved.label("improved"))
         .where(per.c.base.is_not(None), per.c.late.is_not(None), per.c.late_on >= start)
-        .group_by(Referral.programme_id, per.c.instrument)
+        .subquery("qualifying")
+    )
+    stmt = (
+        sa.select(qualifying.c.programme_id, qualifying.c.instrument, sa.func.count(), sa.func.sum(qualifying.c.base),
+                  sa.func.sum(qualifying.c.late), sa.func.sum(qualifying.c.improved))
+        .group_by(qualifying.c.programme_id, qualifying.c.instrument)
     )
     return db.session.execute(stmt).all()
-
-
-def trial_arms(start: date, end: date) -> list:
-    from app.referrals.models import Referral, TrialArm
-
-    return db.session.execute(
-        sa.select(Programme.name, Programme.evaluation_stage, Referral.trial_arm, sa.func.count())
-        .join(Referral, Referral.programme_id == Programme.id)
-        .where(Programme.trial_enabled.is_(True), Referral.referred_on >= start, Referral.referred_on <= end,
-               Referral.trial_arm != TrialArm.NONE)
-        .group_by(Programme.name, Programme.evaluation_stage, Referral.trial_arm)
-        .order_by(Programme.name)).all()
 
 
 # ------------------------------------------------------------------ data-quality exceptions
@@ -275,47 +318,62 @@ def data_quality_exceptions(fy: int, quarter: int, organisation_ids=None) -> lis
 
 
 class ReachCube:
-    """Counted people for a year to date grouped by every dimension the return needs, in ONE query:
-    programme × quarter × band × fine band × sex × ethnic group × missing-field flags × "first programme
-    of this person". New people, demographics (unique people) and exception counts are sums over it."""
+    """Counted people for a year to date, in ONE statement over the counting query (materialised once):
+    rows of kind "reach" give new people per programme × quarter × target band with the missing-field
+    counts; rows of kind "people" give unique people (each at their first counted reach across
+    programmes) per fine band × sex × ethnic group. A few hundred rows whatever the size of the data; new
+    people, demographics and exception counts are sums over them."""
 
     def __init__(self, fy: int, as_at: date):
-        counted = counting.counted_people_stmt(fy, as_at=as_at).subquery("cube_counted")
-        first = sa.func.row_number().over(partition_by=counted.c.person_id,
-                                          order_by=(counted.c.reached_on, counted.c.programme_id))
-        inner = sa.select(
-            counted.c.programme_id, counted.c.quarter, counted.c.band, counted.c.fine_band,
-            sa.func.coalesce(sa.cast(counted.c.sex, sa.String), "not_known").label("sex"),
-            ethnic_group_sql(sa.cast(counted.c.ethnicity, sa.String)).label("ethnic_group"),
-            sa.case((counted.c.sex.is_(None), 1), else_=0).label("no_sex"),
-            sa.case((counted.c.ethnicity.is_(None), 1), else_=0).label("no_ethnicity"),
-            sa.case((first == 1, 1), else_=0).label("first"),
-        ).subquery("cube_inner")
-        cols = [inner.c[k] for k in ("programme_id", "quarter", "band", "fine_band", "sex", "ethnic_group",
-                                     "no_sex", "no_ethnicity", "first")]
-        self.rows = db.session.execute(sa.select(*cols, sa.func.count()).group_by(*cols)).all()
+        # MATERIALIZED (PostgreSQL 12+, SQLite 3.35+): each person's age is worked out once and stored, and
+        # both groupings below read the stored rows; inlined, the age expression would be re-evaluated in
+        # every band test.
+        counted = counting.counted_people_stmt(fy, as_at=as_at, with_person_first=True, with_returning=False,
+                                               with_bands=False).cte("cube_counted").prefix_with("MATERIALIZED")
+        band = counting.target_band_sql(counted.c.age)
+        fine_band = counting.fine_band_sql(counted.c.age)
+        sex = sa.func.coalesce(sa.cast(counted.c.sex, sa.String), "not_known")
+        group = ethnic_group_sql(sa.cast(counted.c.ethnicity, sa.String))
+
+        def count_if(condition):
+            return sa.func.sum(sa.case((condition, 1), else_=0))
+
+        nothing = sa.null()
+        reach = sa.select(
+            sa.literal("reach").label("kind"), counted.c.programme_id, counted.c.quarter, band.label("band"),
+            sa.cast(nothing, sa.String).label("sex"), sa.cast(nothing, sa.String).label("ethnic_group"),
+            sa.func.count().label("n"), count_if(counted.c.sex.is_(None)).label("no_sex"),
+            count_if(counted.c.ethnicity.is_(None)).label("no_ethnicity"),
+        ).group_by(counted.c.programme_id, counted.c.quarter, band)
+        people = sa.select(
+            sa.literal("people"), sa.cast(nothing, sa.Integer), sa.cast(nothing, sa.Integer), fine_band, sex, group,
+            sa.func.count(), sa.literal(0), sa.literal(0),
+        ).where(counted.c.person_first == 1).group_by(fine_band, sex, group)
+        self.rows = db.session.execute(sa.union_all(reach, people)).all()
 
     def new_people(self) -> dict[int, dict[int, dict[str, int]]]:
         out: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
         for r in self.rows:
-            out[r.programme_id][r.quarter][r.band] += r[-1]
+            if r.kind == "reach":
+                out[r.programme_id][r.quarter][r.band] += r.n
         return out
 
     def demographics(self):
         grid: dict = defaultdict(int)
         ethnic: dict = defaultdict(int)
         for r in self.rows:
-            if r.first:
-                grid[(r.fine_band, r.sex)] += r[-1]
-                ethnic[r.ethnic_group] += r[-1]
+            if r.kind == "people":
+                grid[(r.band, r.sex)] += r.n
+                ethnic[r.ethnic_group] += r.n
         return [(b, s, n) for (b, s), n in grid.items()], list(ethnic.items())
 
     def exception_counts(self) -> dict[str, int]:
         out = defaultdict(int)
         for r in self.rows:
-            out["age_not_known"] += r[-1] if r.band == "not_known" else 0
-            out["no_sex"] += r[-1] * r.no_sex
-            out["no_ethnicity"] += r[-1] * r.no_ethnicity
+            if r.kind == "reach":
+                out["age_not_known"] += r.n if r.band == "not_known" else 0
+                out["no_sex"] += int(r.no_sex)
+                out["no_ethnicity"] += int(r.no_ethnicity)
         return out
 
 

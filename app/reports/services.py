@@ -128,11 +128,15 @@ def lock(actor, period: ReportingPeriod) -> ReturnSnapshot:
 
 
 def return_report(fy: int, quarter: int, *, suppressed: bool = False):
-    """The return as it stands: a locked quarter from its snapshot (never recomputed), else built live."""
-    from app.reports.builders.quarterly_return import build_quarterly_return
+    """The return as it stands: a locked quarter from its snapshot (never recomputed), else built live.
+
+    The public (suppressed) version of a locked quarter is the snapshot's exact figures put through
+    disclosure control — never live data, which late entries may have changed since it was submitted."""
+    from app.reports.builders.quarterly_return import build_quarterly_return, publish
     from app.reports.report import Report
 
     period = period_for(fy, quarter)
-    if period is not None and period.locked and period.latest_snapshot is not None and not suppressed:
-        return Report.from_dict(period.latest_snapshot.data)
+    if period is not None and period.locked and period.latest_snapshot is not None:
+        report = Report.from_dict(period.latest_snapshot.data)
+        return publish(report) if suppressed else report
     return build_quarterly_return(fy, quarter, period=period, suppressed=suppressed)

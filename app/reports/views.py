@@ -61,11 +61,14 @@ def targets():
 
 def _chart(lines):
     """Bars of new people per quarter per programme, drawn as SVG on the server (no inline styles)."""
-    top = max([sum(bl.by_quarter[q] for bl in line.lines) for line in lines for q in range(1, 5)] + [1])
+    def people(line, q):  # new people only: professionals trained are a different measure
+        return sum(bl.by_quarter[q] for bl in line.lines if bl.band != dashboard.PROFESSIONALS)
+
+    top = max([people(line, q) for line in lines for q in range(1, 5)] + [1])
     bars = []
     for i, line in enumerate(lines):
         for q in range(1, 5):
-            n = sum(bl.by_quarter[q] for bl in line.lines)
+            n = people(line, q)
             height = round(90 * n / top)
             bars.append({"x": 10 + i * 70 + (q - 1) * 14, "y": 100 - height, "h": height, "n": n, "q": q,
                          "programme": line.name})
@@ -128,7 +131,12 @@ def target_people():
 @requires(C.MANAGE_RETURNS)
 def returns():
     today = _today()
-    fy = _fy_arg(fy_of(today))
+    # The year being worked on: the latest with a return started, else the latest with targets (as the
+    # target dashboard opens on), else this one — not an empty future year because the clock moved on.
+    from app.reports.models import ReportingPeriod
+
+    started = db.session.execute(sa.select(sa.func.max(ReportingPeriod.fy))).scalar_one_or_none()
+    fy = _fy_arg(max(filter(None, [started, queries.latest_target_year(today)]), default=fy_of(today)))
     periods = {}
     for q in range(1, 5):
         periods[q] = services.period_for(fy, q)

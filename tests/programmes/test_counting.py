@@ -11,7 +11,8 @@ from app.db import db
 from app.periods import age_on, fy_bounds, quarter_of
 from app.programmes import targets
 from app.programmes.age_bands import age_at_reach, fine_band, target_band
-from app.referrals.models import TrialArm
+from app.referrals.ethnicity import Ethnicity
+from app.referrals.models import Sex, TrialArm
 from tests.factories import (
     ContactFactory, CountingWindowFactory, OrganisationFactory, PersonFactory, ProgrammeFactory, ReferralFactory,
     SiteFactory,
@@ -167,6 +168,8 @@ people_strategy = st.fixed_dictionaries({
     "est_age": st.one_of(st.none(), st.integers(0, 40)),
     "est_on": st.one_of(st.none(), st.dates(date(2022, 1, 1), date(2025, 12, 31))),
     "merged_into": st.one_of(st.none(), st.integers(0, 5)),
+    "sex": st.one_of(st.none(), st.sampled_from(list(Sex))),
+    "ethnicity": st.one_of(st.none(), st.sampled_from(list(Ethnicity))),
 })
 referral_strategy = st.fixed_dictionaries({
     "person": st.integers(0, 5),
@@ -192,8 +195,8 @@ def test_sql_agrees_with_the_reference_on_random_histories(db_session, people, r
         if window_override:
             windows[programmes[1].id] = (date(fy, 9, 1), date(fy + 1, 3, 31))
             CountingWindowFactory(programme=programmes[1], fy=fy, starts_on=date(fy, 9, 1), ends_on=date(fy + 1, 3, 31))
-        rows = [PersonFactory(date_of_birth=p["dob"], estimated_age=p["est_age"], estimated_on=p["est_on"])
-                for p in people]
+        rows = [PersonFactory(date_of_birth=p["dob"], estimated_age=p["est_age"], estimated_on=p["est_on"],
+                              sex=p["sex"], ethnicity=p["ethnicity"]) for p in people]
         for p, row in zip(people, rows, strict=False):
             # Merge into a survivor that is not itself merged (merging always points at the survivor).
             target = p["merged_into"]
@@ -222,8 +225,37 @@ def test_sql_agrees_with_the_reference_on_random_histories(db_session, people, r
         got = {(r.programme_id, r.person_id, r.quarter, r.age, r.band, r.fine_band, bool(r.is_returning))
                for r in targets.counted_people(fy, programme_ids=ids)}
         assert got == reference_count(fy, history, windows)
+        _assert_cube_agrees(fy)
     finally:
         nested.rollback()
+
+
+def _assert_cube_agrees(fy: int) -> None:
+    """The return's one-statement cube (new people, unique people's demographics, exception counts) sums
+    to the same figures as the counted people it is built from, aggregated here in Python."""
+    from collections import Counter
+
+    from app.reports.queries import ReachCube
+    from app.referrals.ethnicity import group_of
+
+    _, fy_end = fy_bounds(fy)
+    rows = targets.counted_people(fy, as_at=fy_end)
+    cube = ReachCube(fy, fy_end)
+    new = Counter((r.programme_id, r.quarter, r.band) for r in rows)
+    assert {(p, q, b): n for p, by_q in cube.new_people().items() for q, by_b in by_q.items()
+            for b, n in by_b.items() if n} == dict(new)
+    first = {}
+    for r in sorted(rows, key=lambda r: (r.reached_on, r.programme_id)):
+        first.setdefault(r.person_id, r)
+    grid = Counter((r.fine_band, r.sex.value if r.sex else "not_known") for r in first.values())
+    ethnic = Counter(group_of(r.ethnicity).value for r in first.values())
+    got_grid, got_ethnic = cube.demographics()
+    assert {(b, s): n for b, s, n in got_grid if n} == dict(grid)
+    assert {g: n for g, n in got_ethnic if n} == dict(ethnic)
+    exceptions = cube.exception_counts()
+    assert exceptions["age_not_known"] == sum(r.band == "not_known" for r in rows)
+    assert exceptions["no_sex"] == sum(r.sex is None for r in rows)
+    assert exceptions["no_ethnicity"] == sum(r.ethnicity is None for r in rows)
 
 
 def test_sql_age_matches_age_on_around_leap_day_birthdays(hospital):

@@ -194,6 +194,40 @@ def test_locked_quarter_never_changes_and_late_entries_are_restated(delivery):
     assert row(table(q3, "D", "D2"), w.programme.name)["ytd"] == 8
 
 
+def test_public_version_of_a_locked_quarter_is_the_snapshot_suppressed(delivery, client):
+    """A locked quarter's public (suppressed) return is published from the snapshot's exact figures, so it
+    can never differ from what was submitted, even after late entries change the live figures."""
+    w = delivery
+    period = _prepare(w)
+    services.accept_exceptions(w.programme_office, period, [e["key"] for e in services.open_exceptions(period)],
+                               "Checked with the provider: cannot be fixed")
+    public_at_lock = build_quarterly_return(2024, 2, suppressed=True).to_dict()
+    services.lock(w.programme_office, period)
+    db.session.flush()
+    for _ in range(3):  # recorded late, reached in the locked quarter: 7 → 10 people year to date
+        reach(w.site_a, date(2024, 9, 20))
+    db.session.flush()
+    live_public = row(table(build_quarterly_return(2024, 2, suppressed=True), "D", "D2"), w.programme.name)
+    assert live_public["ytd"] == 10  # the live figures have moved on …
+
+    public = services.return_report(2024, 2, suppressed=True)
+    d2 = row(table(public, "D", "D2"), w.programme.name)
+    assert d2["ytd"] == "*" and d2["q_total"] == "*"  # … the published locked quarter has not (7 → "*")
+    assert public.suppressed and any("Disclosure control" in n for n in public.notes)
+    assert ("Version", "1 (locked)") in public.header
+    assert public.to_dict()["sections"] == public_at_lock["sections"]
+    exact = services.return_report(2024, 2)
+    assert not exact.suppressed and row(table(exact, "D", "D2"), w.programme.name)["ytd"] == 7
+
+    sign_in(client, w.programme_office)
+    response = client.get("/reports/returns/2024/2/download?format=json&suppressed=1")
+    assert response.status_code == 200
+    data = json.loads(response.get_data())
+    d2_json = next(t for s in data["sections"] for t in s["tables"] if t["title"].startswith("D2"))
+    assert next(r for r in d2_json["rows"] if r["programme"] == w.programme.name)["ytd"] == "*"
+    assert data["sections"] == json.loads(render(public, "json")[0])["sections"]
+
+
 def test_pages_for_the_programme_office(delivery, client):
     w = delivery
     sign_in(client, w.programme_office)
@@ -246,3 +280,13 @@ def test_cli_writes_each_format(delivery, app, tmp_path):
     assert data["period_label"] == "2024-25 Q2"
     bad = runner.invoke(args=["reports", "quarterly", "--year", "2024", "--quarter", "5"])
     assert bad.exit_code != 0 and "5" in bad.output
+
+
+def test_returns_open_on_the_year_being_worked_on_not_an_empty_future_year(world, client, monkeypatch):
+    from app.reports import views
+
+    monkeypatch.setattr(views, "_today", lambda: date(2026, 11, 21))  # targets are for 2024-25 only
+    sign_in(client, world.programme_office)
+    page = client.get("/reports/returns").get_data(as_text=True)
+    assert "Quarterly returns 2024-25" in page
+    assert "Quarterly returns 2025-26" in client.get("/reports/returns?fy=2025").get_data(as_text=True)

@@ -10,6 +10,7 @@ public outputs; returns to the Home Office use exact counts.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
@@ -96,15 +97,18 @@ def build_quarterly_return(fy: int, quarter: int, *, period=None, suppressed: bo
     if period is None:
         period = db.session.execute(sa.select(ReportingPeriod).where(
             ReportingPeriod.fy == fy, ReportingPeriod.quarter == quarter)).scalar_one_or_none()
-    cells = _Cells(suppressed)
+    # Always built exact; the public version is the exact one put through publish(), the same function
+    # that publishes a locked quarter's snapshot, so the two can never disagree.
+    cells = _Cells(False)
     cube = queries.ReachCube(fy, q_end)  # the counting query runs once for D, E and G
 
     sections, finance_missing = _finance_sections(fy, quarter)
     delivery, chart_data = _delivery(fy, quarter, q_start, q_end, cells, cube)
     sections.append(delivery)
     sections.append(_demographics(cube, cells))
-    sections.append(_outcomes(q_start, q_end, fy_start, cells))
-    sections.append(_narrative(fy, quarter, period, fy_start, q_end, cells, cube))
+    names = {p.id: p.name for p in chart_data["programmes"]}
+    sections.append(_outcomes(q_start, q_end, fy_start, cells, names))
+    sections.append(_narrative(fy, quarter, period, fy_start, q_end, cells, cube, chart_data, names))
 
     status = period.status.label if period is not None else "Open"
     if version is None:
@@ -132,19 +136,80 @@ def build_quarterly_return(fy: int, quarter: int, *, period=None, suppressed: bo
         "Age band is fixed on the date of that first counted contact. \"Age not known\" people count as reached "
         "but are credited to no age band and are listed as data-quality exceptions.",
     ]
-    if suppressed:
-        notes.append("Disclosure control: 0 stays 0; 1 to 7 shown as *; 8 and above rounded to the nearest 5; "
-                     "totals rounded independently; percentages with a denominator under 8 suppressed.")
     report = Report(
         title=TITLE, subtitle=_vru_name(), period_label=quarter_label(fy, quarter), header=header,
-        sections=sections, notes=notes, suppressed=suppressed, classification="OFFICIAL-SENSITIVE",
+        sections=sections, notes=notes, suppressed=False, classification="OFFICIAL-SENSITIVE",
     )
     if finance_missing:
         report.warnings.append(f"Finance sections A to C are not included: {finance_missing}.")
     if chart_data["unknown"]:
-        report.warnings.append(f"{chart_data['unknown']} people reached this year have no age recorded "
-                               "(see section G).")
-    return report.validate()
+        report.warnings.append(NO_AGE_WARNING.format(n=chart_data["unknown"]))
+    report.validate()
+    return publish(report) if suppressed else report
+
+
+# ------------------------------------------------------------------ the public version
+
+NO_AGE_WARNING = "{n} people reached this year have no age recorded (see section G)."
+_NO_AGE_RE = re.compile(r"^(\d+)( people reached this year have no age recorded)")
+DISCLOSURE_NOTE = ("Disclosure control: 0 stays 0; 1 to 7 shown as *; 8 and above rounded to the nearest 5; "
+                   "totals rounded independently; percentages with a denominator under 8 suppressed.")
+
+# Per table (by the number its title starts with): the columns that count people or events, which are
+# suppressed; the percentages, with the columns of their exact numerator and denominator ("total:" = the
+# table's total row); the columns that are left out of a public output. Targets are plans, not counts, and
+# money is not a count of people: both stay as they are.
+_PUBLIC_RULES: dict[str, dict] = {
+    "D2": {"counts": ("referrals", "q_young", "q_old", "q_unknown", "q_total", "ytd", "continuing", "contacts"),
+           "percents": {"pct": ("ytd", "target")}},
+    "D3": {"counts": ("quarter", "ytd"), "percents": {"pct": ("ytd", "target")}},
+    "E1": {"counts": ("female", "male", "not_known", "prefer_not_to_say", "total")},
+    "E2": {"counts": ("people",), "percents": {"share": ("people", "total:people")}},
+    "F1": {"counts": ("quarter", "ytd")},
+    "F2": {"counts": ("people", "improved"), "percents": {"improved_pct": ("improved", "people")}},
+    "G1": {"counts": ("intervention", "control")},
+    "G2": {"counts": ("found", "accepted", "open")},
+    "G3": {"counts": ("locked", "now"), "blank": ("change",)},
+}
+
+
+def publish(report: Report) -> Report:
+    """The public version of an exact return (DOMAIN.md §7): every count suppressed from its exact value,
+    every percentage worked out from exact counts and suppressed when its denominator is under 8, the
+    chart left out (its bars would show exact figures). Works on a Report built live or read back from a
+    locked quarter's snapshot, so a locked quarter is published from exactly the figures submitted."""
+    if report.suppressed:
+        return report
+    public = Report.from_dict(report.to_dict())  # a deep copy; the exact report is not touched
+    cells = _Cells(True)
+    for section in public.sections:
+        if section.key in ("D", "E", "F", "G"):
+            section.charts = []
+        for t in section.tables:
+            rules = _PUBLIC_RULES.get(t.title.split(".", 1)[0])
+            if not rules:
+                continue
+            exact_total = dict(t.total_row) if t.total_row else {}
+            for row in [*t.rows, *([t.total_row] if t.total_row else [])]:
+                exact = dict(row)
+                for key, (num_key, den_key) in rules.get("percents", {}).items():
+                    if row.get(key) is None:
+                        continue
+                    numerator = exact.get(num_key)
+                    denominator = exact_total.get(den_key[6:]) if den_key.startswith("total:") else exact.get(den_key)
+                    row[key] = (cells.pct(numerator, denominator)
+                                if isinstance(numerator, int) and isinstance(denominator, int) else None)
+                for key in rules.get("counts", ()):
+                    if isinstance(row.get(key), int) and not isinstance(row.get(key), bool):
+                        row[key] = cells.n(row[key])
+                for key in rules.get("blank", ()):
+                    if key in row:
+                        row[key] = None
+    public.warnings = [_NO_AGE_RE.sub(lambda m: f"{suppress_count(int(m.group(1)))}{m.group(2)}", w)
+                       for w in public.warnings]
+    public.notes = [*public.notes, DISCLOSURE_NOTE]
+    public.suppressed = True
+    return public.validate()
 
 
 # ------------------------------------------------------------------ D. Delivery
@@ -154,9 +219,7 @@ def _delivery(fy, quarter, q_start, q_end, cells, cube):
     programmes, settings, providers = queries.programmes_with_sites()
     targets = queries.targets_for(fy)
     people = cube.new_people()
-    received = queries.referrals_received(q_start, q_end)
-    contacts = queries.contacts_delivered(q_start, q_end)
-    caseload = queries.continuing_caseload(fy, quarter)
+    aggregates = queries.delivery_aggregates(fy, quarter)
     trained = queries.professionals_trained(fy, q_end)
 
     about = Table("D1. Programmes", [
@@ -202,15 +265,16 @@ def _delivery(fy, quarter, q_start, q_end, cells, cube):
                 "providers": ", ".join(providers.get(p.id, [])) or None,
             })
             this_q = people.get(p.id, {}).get(quarter, {})
+            agg = aggregates.get(p.id) or dict.fromkeys(("referrals", "continuing", "contacts"), 0)
             ytd = sum(n for by_band in people.get(p.id, {}).values() for n in by_band.values())
             unknown_total += sum(by_band.get("not_known", 0) for by_band in people.get(p.id, {}).values())
             target = sum(targets.get((p.id, m), 0) for m in (TargetMeasure.NEW_24_AND_UNDER, TargetMeasure.NEW_25_AND_OVER))
             has_target = any((p.id, m) in targets for m in (TargetMeasure.NEW_24_AND_UNDER, TargetMeasure.NEW_25_AND_OVER))
             exact = {
-                "referrals": received.get(p.id, 0), "q_young": this_q.get("24_and_under", 0),
+                "referrals": agg["referrals"], "q_young": this_q.get("24_and_under", 0),
                 "q_old": this_q.get("25_and_over", 0), "q_unknown": this_q.get("not_known", 0),
                 "q_total": sum(this_q.values()), "ytd": ytd, "target": target,
-                "continuing": caseload.get(p.id, 0), "contacts": contacts.get(p.id, 0),
+                "continuing": agg["continuing"], "contacts": agg["contacts"],
             }
             for k, v in exact.items():
                 sub[k] += v
@@ -246,7 +310,7 @@ def _delivery(fy, quarter, q_start, q_end, cells, cube):
         charts.append(Chart("New people year to date against target", chart_categories,
                             [("Year to date", chart_ytd), ("Target", chart_target)], kind="hbar"))
     section = Section("D", "D. Delivery", tables=[about, reach, train], charts=charts)
-    return section, {"unknown": unknown_total}
+    return section, {"unknown": unknown_total, "aggregates": aggregates, "programmes": programmes}
 
 
 # ------------------------------------------------------------------ E. Demographics
@@ -294,10 +358,11 @@ def _mean(total, n) -> str | None:
     return str((Decimal(str(total)) / Decimal(n)).quantize(Decimal("0.1")))
 
 
-def _outcomes(q_start, q_end, fy_start, cells):
-    names = {p.id: p.name for p in queries.programmes_with_sites()[0]}
-    quarter_counts = {(pid, t): n for pid, t, n in queries.outcome_counts(q_start, q_end)}
-    ytd_counts = {(pid, t): n for pid, t, n in queries.outcome_counts(fy_start, q_end)}
+def _outcomes(q_start, q_end, fy_start, cells, names):
+    quarter_counts, ytd_counts = {}, {}
+    for pid, outcome, in_quarter, ytd in queries.outcome_counts(fy_start, q_start, q_end):
+        quarter_counts[(pid, outcome)] = int(in_quarter or 0)
+        ytd_counts[(pid, outcome)] = int(ytd)
     outcomes = Table("F1. Outcomes recorded", [
         Column("programme", "Programme"), Column("outcome", "Outcome"),
         Column("quarter", "This quarter", "int"), Column("ytd", "Year to date", "int")])
@@ -322,7 +387,7 @@ def _outcomes(q_start, q_end, fy_start, cells):
 # ------------------------------------------------------------------ G. Narrative and exceptions
 
 
-def _narrative(fy, quarter, period, fy_start, q_end, cells, cube):
+def _narrative(fy, quarter, period, fy_start, q_end, cells, cube, delivery, names):
     from app.reports.models import PeriodStatus, ReportingPeriod
 
     paragraphs = [p.strip() for p in ((period.narrative if period else None) or "").split("\n\n") if p.strip()]
@@ -332,12 +397,11 @@ def _narrative(fy, quarter, period, fy_start, q_end, cells, cube):
                                   Column("intervention", "Intervention arm referrals YTD", "int"),
                                   Column("control", "Control arm referrals YTD", "int")],
                    note="Control-arm people are followed up but never counted as reached.")
-    arms: dict[str, dict] = {}
-    for name, stage, arm, n in queries.trial_arms(fy_start, q_end):
-        row = arms.setdefault(name, {"programme": name, "stage": stage.label, "intervention": 0, "control": 0})
-        row[arm.value] = row.get(arm.value, 0) + n
-    trials.rows = [{**r, "intervention": cells.n(r["intervention"]), "control": cells.n(r["control"])}
-                   for r in arms.values()]
+    for p in sorted(delivery["programmes"], key=lambda p: p.name):
+        agg = delivery["aggregates"].get(p.id)
+        if p.trial_enabled and agg and (agg["intervention"] or agg["control"]):
+            trials.rows.append({"programme": p.name, "stage": p.evaluation_stage.label,
+                                "intervention": cells.n(agg["intervention"]), "control": cells.n(agg["control"])})
     accepted = {a.exception_key for a in (period.acceptances if period else [])}
     dq = Table("G2. Data-quality exceptions", [Column("kind", "Exception"), Column("found", "Found", "int"),
                                                Column("accepted", "Accepted with a reason", "int"),
@@ -366,7 +430,6 @@ def _narrative(fy, quarter, period, fy_start, q_end, cells, cube):
         ReportingPeriod.fy == fy, ReportingPeriod.quarter < quarter,
         ReportingPeriod.status == PeriodStatus.LOCKED).order_by(ReportingPeriod.quarter)).scalars().all()
     if locked:
-        names = {p.id: p.name for p in queries.programmes_with_sites()[0]}
         now_people = queries.new_people(fy, q_end)
         for lp in locked:
             snap = lp.latest_snapshot
