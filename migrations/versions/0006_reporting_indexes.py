@@ -1,7 +1,7 @@
 """reporting indexes: the quarterly return's period aggregates read index ranges, not whole tables
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2024-11-21
 
 Plain CREATE INDEX on both databases (no table rebuild on SQLite). On a large PostgreSQL table an
@@ -12,8 +12,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
