@@ -11,9 +11,10 @@ DOMAIN_CLIS = ("app.auth.cli", "app.programmes.cli", "app.referrals.cli", "app.r
 
 
 def register_commands(app: Flask) -> None:
-    from app import demo
+    from app import backup, demo
 
     demo.register(app)
+    backup.register(app)
     for module_name in DOMAIN_CLIS:
         try:
             module = importlib.import_module(module_name)
