@@ -24,7 +24,7 @@ def _reports_group(app: Flask) -> click.Group:
 
 def _run(name: str, year: int, quarter: int | None, fmt: str, out: str | None) -> None:
     from app.reports.builders.finance_sections import NoGrantYear
-    from app.reports.renderers import render
+    from app.documents import render
 
     from app.finance.views import build_report
 

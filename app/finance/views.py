@@ -398,12 +398,12 @@ def _report(fy: int, name: str):
                             detail={"report": name, "fy": grant.label, "quarter": quarter})
         db.session.commit()
     if fmt == "html":
-        from app.reports.report import report_for_html
+        from app.documents import report_for_html
 
         return render_template("finance/report.html", report=report_for_html(built), grant=grant, name=name,
                                quarter=quarter, page_title=built.title, formats=FORMATS[1:],
                                endpoint=f"finance.{name.replace('-', '_')}_report", breadcrumbs=_crumbs(grant))
-    from app.reports.renderers import render
+    from app.documents import render
 
     data, mimetype, extension = render(built, fmt)
     filename = f"{name}-{grant.label}-q{quarter}.{extension}"

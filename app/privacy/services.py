@@ -18,7 +18,7 @@ from app.db import db, utcnow
 from app.errors import DomainError
 from app.privacy.retention import generalised_dob, is_expired, retention_cutoff
 from app.referrals.models import Contact, Outcome, OutcomeMeasure, Person, Referral, ReferralStatusChange
-from app.reports.safe_cells import neutralise
+from app.documents.safe_cells import neutralise
 
 
 def _require_dp(actor) -> None:

@@ -17,8 +17,8 @@ from app.db import db
 from app.programmes.models import Programme
 from app.referrals import queries
 from app.referrals.ethnicity import group_of
-from app.reports.renderers import render
-from app.reports.report import Column, Report, Section, Table
+from app.documents import render
+from app.documents import Column, Report, Section, Table
 
 
 def pseudonym(person_id: int, key: str | None = None) -> str:

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from app.reports.renderers import FORMATS
+from app.documents import FORMATS
 
 
 def register(app) -> None:
@@ -26,7 +26,7 @@ def register(app) -> None:
         from app import audit
         from app.db import db
         from app.periods import quarter_label
-        from app.reports.renderers import render
+        from app.documents import render
         from app.reports.services import return_report
 
         with click.progressbar(length=2, label=f"Building the {quarter_label(fy, quarter)} return", file=sys.stderr) as bar:

@@ -133,7 +133,7 @@ def return_report(fy: int, quarter: int, *, suppressed: bool = False):
     The public (suppressed) version of a locked quarter is the snapshot's exact figures put through
     disclosure control — never live data, which late entries may have changed since it was submitted."""
     from app.reports.builders.quarterly_return import build_quarterly_return, publish
-    from app.reports.report import Report
+    from app.documents import Report
 
     period = period_for(fy, quarter)
     if period is not None and period.locked and period.latest_snapshot is not None:

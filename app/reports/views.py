@@ -19,8 +19,8 @@ from app.programmes.models import Programme
 from app.reports import bp, dashboard, queries, services
 from app.reports.forms import AcceptForm, ActionForm, DraftForm
 from app.reports.models import PeriodStatus
-from app.reports.renderers import FORMATS, render
-from app.reports.report import report_for_html
+from app.documents import FORMATS, render
+from app.documents import report_for_html
 
 
 def _today() -> date:

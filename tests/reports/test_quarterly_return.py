@@ -17,7 +17,7 @@ from app.referrals.ethnicity import Ethnicity
 from app.reports import services
 from app.reports.builders.quarterly_return import build_quarterly_return
 from app.reports.models import PeriodStatus, ReturnSnapshot, SnapshotImmutable
-from app.reports.renderers import render
+from app.documents import render
 from tests.conftest import sign_in
 from tests.factories import (
     ContactFactory, OutcomeFactory, OutcomeMeasureFactory, PersonFactory, ProgrammeFactory, ReferralFactory,

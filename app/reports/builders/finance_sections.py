@@ -14,7 +14,7 @@ from app.finance import figures as fig
 from app.finance import rules
 from app.finance.models import GrantYear, LineType
 from app.periods import fy_label, quarter_bounds, quarter_label
-from app.reports.report import SUBTOTAL, Column, Report, Section, Table
+from app.documents import SUBTOTAL, Column, Report, Section, Table
 
 ZERO = Decimal(0)
 

@@ -10,7 +10,7 @@ from app.periods import days_in_fy, quarter_label
 from app.reports.builders.finance_sections import (
     _in_kind_note, header_for, load_figures, match_summary_table, match_table, rules_tables,
 )
-from app.reports.report import Column, Report, Section, Table
+from app.documents import Column, Report, Section, Table
 
 ZERO = Decimal(0)
 

@@ -24,7 +24,7 @@ from app.programmes.models import HomeOfficeCategory, TargetMeasure
 from app.referrals.ethnicity import EthnicGroup
 from app.referrals.models import Sex
 from app.reports import queries
-from app.reports.report import Chart, Column, Report, Section, Table
+from app.documents import Chart, Column, Report, Section, Table
 from app.reports.suppression import suppress_count, suppress_percentage
 
 TITLE = "Violence Reduction Unit quarterly return"

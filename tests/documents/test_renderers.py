@@ -23,12 +23,12 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from app.reports.render_csv import render_csv
-from app.reports.render_json import render_json
-from app.reports.render_pdf import markup, plain, render_pdf
-from app.reports.render_xlsx import render_xlsx, sheet_name
-from app.reports.renderers import RENDERERS, render
-from app.reports.report import (
+from app.documents.render_csv import render_csv
+from app.documents.render_json import render_json
+from app.documents.pdf import markup, plain, render_pdf
+from app.documents.render_xlsx import render_xlsx, sheet_name
+from app.documents import RENDERERS, render
+from app.documents import (
     Chart,
     Column,
     Report,
@@ -39,7 +39,7 @@ from app.reports.report import (
     format_money,
     report_for_html,
 )
-from app.reports.safe_cells import is_dangerous, neutralise
+from app.documents.safe_cells import is_dangerous, neutralise
 
 TITLE = "Quarterly return to the Home Office"
 PERIOD = "Q2 2024-25 (1 Jul 2024 to 30 Sep 2024)"
@@ -795,9 +795,10 @@ def test_a_table_too_wide_for_the_page_is_squeezed_onto_it():
     assert len(pages) >= 2
     for page in pages:
         assert float(page.mediabox.width) > float(page.mediabox.height)  # landscape throughout
-    from app.reports.render_pdf import FRAME_WIDTH, TABLE_FONT_SIZES, _Layout
+    from app.documents.pdf.style import FRAME_WIDTH, TABLE_FONT_SIZES
+    from app.documents.pdf.tables import TableLayout
     cells = [[format_cell(row.get(c.key), c.kind) for c in columns]]
-    layout = _Layout(r.sections[0].tables[0], cells, set(), FRAME_WIDTH)
+    layout = TableLayout(r.sections[0].tables[0], cells, set(), FRAME_WIDTH)
     assert sum(layout.widths) == pytest.approx(FRAME_WIDTH)
     assert layout.font_size == TABLE_FONT_SIZES[-1]
 

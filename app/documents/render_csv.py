@@ -18,8 +18,9 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from app.reports.report import Chart, Report, Table
-from app.reports.safe_cells import neutralise
+from app.documents.model import Chart, Table
+from app.documents.report import Report
+from app.documents.safe_cells import neutralise
 
 
 def _cell(value: Any) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from app.reports.report import Report
+from app.documents.report import Report
 
 
 def render_json(report: Report) -> bytes:

@@ -9,7 +9,7 @@ typed cells, so totals can be checked in Excel. Totals are written as
 values. A sheet with one table freezes that table's header row.
 
 No cell is ever a formula (SECURITY.md §7): every text value goes through
-:func:`app.reports.safe_cells.neutralise` and is written with its data type
+:func:`app.documents.safe_cells.neutralise` and is written with its data type
 forced to string, so openpyxl cannot read "=…" as a formula either.
 """
 
@@ -29,21 +29,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from app.reports.report import (
-    STATUS_LABELS,
-    STATUS_TONES,
-    Chart,
-    Column,
-    Report,
-    Section,
-    Table,
-    column_pence,
-    format_cell,
-    format_datetime,
-    format_header_value,
-    to_uk_time,
-)
-from app.reports.safe_cells import neutralise
+from app.documents.formatting import column_pence, format_cell, format_datetime, format_header_value, to_uk_time
+from app.documents.model import STATUS_LABELS, STATUS_TONES, Chart, Column, Section, Table
+from app.documents.report import Report
+from app.documents.safe_cells import neutralise
 
 MAX_SHEET_NAME = 31
 MAX_CELL_TEXT = 32_767
