@@ -127,22 +127,6 @@ def verify_chain() -> tuple[int, list[int]]:
     return checked, bad
 
 
-def person_for_route(view_args: dict) -> int | None:
-    """The person a URL is about, from its person, referral or contact id (for access histories)."""
-    from app.referrals.models import Contact, Referral
-
-    if view_args.get("person_id") is not None:
-        return int(view_args["person_id"])
-    if view_args.get("referral_id") is not None:
-        return db.session.execute(sa.select(Referral.person_id).where(Referral.id == view_args["referral_id"])).scalar()
-    if view_args.get("contact_id") is not None:
-        return db.session.execute(
-            sa.select(Referral.person_id).join(Contact, Contact.referral_id == Referral.id)
-            .where(Contact.id == view_args["contact_id"])
-        ).scalar()
-    return None
-
-
 def record_export(actor, what: str, fmt: str, *, person_id: int | None = None, rows: int | None = None,
                   detail: dict | None = None) -> AuditEvent:
     """Every export writes one of these (SECURITY.md §7): what, in which format, how many rows."""

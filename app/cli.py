@@ -5,13 +5,14 @@ import importlib
 
 import click
 from flask import Flask
+from app import backup, demo
+from app.audit import verify_chain
 
 DOMAIN_CLIS = ("app.auth.cli", "app.programmes.cli", "app.referrals.cli", "app.reports.cli", "app.finance.cli",
                "app.privacy.cli")
 
 
 def register_commands(app: Flask) -> None:
-    from app import backup, demo
 
     demo.register(app)
     backup.register(app)
@@ -31,7 +32,6 @@ def register_commands(app: Flask) -> None:
     @audit_group.command("verify")
     def verify():
         """Check the audit hash chain; exits 1 if any event was altered or removed."""
-        from app.audit import verify_chain
 
         checked, bad = verify_chain()
         if bad:

@@ -27,6 +27,8 @@ from app.referrals.models import (
 from app.referrals.names import name_key
 from app.referrals.reach import recompute_reach
 from app.referrals.transitions import ReferralStatus as St
+from app.finance.models import BudgetLine, Expenditure, GrantYear, LineType, MatchContribution, MatchKind, MatchStatus, Secondment, SpendKind
+from app.periods import fy_quarter_of
 
 VRU_NAME = "Thames Valley Violence Reduction Unit"
 DOMAIN = "example.org"
@@ -374,11 +376,6 @@ def _finance(programmes, users) -> None:
     Custody Coaches. Small and deterministic; skipped if a 2024-25 grant year already exists."""
     from decimal import Decimal as D
 
-    from app.finance.models import (
-        BudgetLine, Expenditure, GrantYear, LineType, MatchContribution, MatchKind, MatchStatus, Secondment,
-        SpendKind,
-    )
-    from app.periods import fy_quarter_of
 
     if db.session.execute(sa.select(GrantYear.id).where(GrantYear.fy == 2024)).first():
         return

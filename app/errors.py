@@ -1,8 +1,5 @@
-"""Domain errors and the HTML / JSON error handlers. Nothing returns a bare 500 page."""
+"""Errors a person caused: the message is for them (DESIGN.md §4.7). Raised by services, shown by views."""
 from __future__ import annotations
-
-from flask import jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
 
 
 class DomainError(Exception):
@@ -16,84 +13,3 @@ class DomainError(Exception):
 
 class ConflictError(DomainError):
     """Someone else changed the record meanwhile (optimistic locking)."""
-
-
-def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
-
-
-TITLES = {
-    400: "There is a problem with the request",
-    403: "You do not have access to this page",
-    404: "Page not found",
-    405: "That action is not allowed here",
-    409: "Someone else changed this record",
-    413: "The file is too large",
-    429: "Too many attempts",
-    500: "Sorry, there is a problem with the service",
-}
-
-
-def _render(code: int, description: str | None = None):
-    title = TITLES.get(code, "There is a problem")
-    if _wants_json():
-        return jsonify(error=title, detail=description, status=code), code
-    return render_template("errors/error.html", code=code, title=title, description=description), code
-
-
-def _too_large(limit: int | None) -> str:
-    """The 413 page names the limit, so the person knows what to do (SECURITY.md §7)."""
-    size = f"{limit / (1024 * 1024):g} MB" if limit else "the size limit"
-    return (f"Files can be up to {size}. Nothing was saved. Go back and choose a smaller file: upload one "
-            "quarter at a time, or save a spreadsheet as CSV, which is smaller.")
-
-
-def _audit_refusal(code: int) -> None:
-    """A signed-in person refused a page, or asking for a record out of their scope, is audited
-    (SECURITY.md §3): a run of 404s on ids is what probing another provider's records looks like."""
-    from flask import g
-    from flask_login import current_user
-
-    from app import audit
-    from app.db import db
-
-    if g.get("denial_audited") or not current_user or not current_user.is_authenticated:
-        return
-    args = request.view_args or {}
-    if code == 404 and not any(k.endswith("_id") for k in args):
-        return  # a mistyped address, not a record
-    db.session.rollback()
-    audit.record(current_user, "access.denied" if code == 403 else "access.not_found",
-                 detail={"endpoint": request.endpoint, "method": request.method,
-                         "args": {k: str(v) for k, v in args.items()}},
-                 person_id=audit.person_for_route(args))
-    db.session.commit()
-    g.denial_audited = True
-
-
-def register_errorhandlers(app) -> None:
-    @app.errorhandler(HTTPException)
-    def handle_http(exc: HTTPException):
-        if exc.code in (403, 404):
-            _audit_refusal(exc.code)
-        if exc.code and exc.code >= 500:
-            app.logger.exception("HTTP %s", exc.code)
-        desc = exc.description if exc.code in (400, 405, 409, 429) else None
-        if exc.code == 413:
-            desc = _too_large(app.config.get("MAX_CONTENT_LENGTH"))
-        return _render(exc.code or 500, desc)
-
-    @app.errorhandler(DomainError)
-    def handle_domain(exc: DomainError):
-        from app.db import db
-        db.session.rollback()
-        return _render(409 if isinstance(exc, ConflictError) else 400, exc.message)
-
-    @app.errorhandler(Exception)
-    def handle_unexpected(exc: Exception):
-        from app.db import db
-        db.session.rollback()
-        app.logger.exception("Unhandled error")
-        if app.config.get("TESTING") and app.config.get("PROPAGATE_UNEXPECTED", False):
-            raise exc
-        return _render(500)

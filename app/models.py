@@ -7,7 +7,8 @@ from app.programmes.models import (  # noqa: F401
 from app.referrals.models import (  # noqa: F401
     Contact, Outcome, OutcomeMeasure, Person, Referral, ReferralStatusChange,
 )
-from app.reports.models import ExceptionAcceptance, ReportingPeriod, ReturnSnapshot  # noqa: F401
+from app.periods.models import ReportingPeriod  # noqa: F401
+from app.reports.models import ExceptionAcceptance, ReturnSnapshot  # noqa: F401
 
 try:  # domains that land later register their models here too
     import app.finance.models  # noqa: F401

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Flask
+from app.auth.models import User
+from app.db import db
 
 DEV_SECRET = "dev-only-not-secret-change-me"
 MIN_SECRET_LENGTH = 32
@@ -41,8 +43,6 @@ def demo_accounts_present() -> bool | None:
     import sqlalchemy as sa
     from sqlalchemy.exc import SQLAlchemyError
 
-    from app.auth.models import User
-    from app.db import db
 
     try:
         found = db.session.execute(sa.select(User.id).where(User.is_demo.is_(True)).limit(1)).first()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, flash, g, redirect, request, url_for
 from flask_login import current_user
+from app.extensions import login_manager
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -24,7 +25,6 @@ def register_security(app: Flask) -> None:
         if getattr(view, "api_token_auth", False):
             return None  # the API authenticates with a token in its own hook
         if not current_user.is_authenticated:
-            from app.extensions import login_manager
 
             ended = g.pop("session_ended", None)
             if ended:

@@ -3,5 +3,3 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 URL_PREFIX = "/admin"
-
-from app.admin import views  # noqa: E402,F401

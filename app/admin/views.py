@@ -18,6 +18,9 @@ from app.auth.roles import Role
 from app.db import db, utcnow
 from app.errors import DomainError
 from app.forms import attach_error
+from app.privacy.services import subject_access_export
+from app.privacy.services import set_restricted
+from app.privacy.services import erase_person
 
 USERS = {"text": "Users", "href": "/admin/users"}
 
@@ -192,7 +195,6 @@ def person_history(person_id: int):
 @bp.route("/people/<int:person_id>/subject-access.zip")
 @requires(C.DATA_PROTECTION)
 def subject_access(person_id: int):
-    from app.privacy.services import subject_access_export
 
     person = get_person_for(current_user, person_id)
     body = subject_access_export(current_user, person)
@@ -204,7 +206,6 @@ def subject_access(person_id: int):
 @bp.route("/people/<int:person_id>/restriction", methods=["POST"])
 @requires(C.DATA_PROTECTION)
 def restriction(person_id: int):
-    from app.privacy.services import set_restricted
 
     person = get_person_for(current_user, person_id)
     form = ReasonForm()
@@ -226,7 +227,6 @@ def restriction(person_id: int):
 @bp.route("/people/<int:person_id>/erase", methods=["POST"])
 @requires(C.DATA_PROTECTION)
 def erase(person_id: int):
-    from app.privacy.services import erase_person
 
     person = get_person_for(current_user, person_id)
     form = ReasonForm()

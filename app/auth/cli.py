@@ -8,6 +8,9 @@ from app.auth.passwords import password_problem
 from app.auth.roles import Role
 from app.auth.services import create_user
 from app.db import db
+from app import audit
+from app.auth.models import User
+from app.auth.sessions import revoke_all
 
 
 def register(app) -> None:
@@ -41,9 +44,6 @@ def register_recovery(users) -> None:
     @click.option("--email", required=True)
     def reset_2fa(email):
         """Clear an account's second factor (lost phone); they set it up again at their next sign-in."""
-        from app import audit
-        from app.auth.models import User
-        from app.auth.sessions import revoke_all
 
         user = db.session.execute(sa.select(User).where(sa.func.lower(User.email) == email.strip().lower())).scalar_one_or_none()
         if user is None:
@@ -64,7 +64,6 @@ def register_recovery(users) -> None:
         import pyotp
         from flask import current_app
 
-        from app.auth.models import User
 
         if current_app.config.get("ENV_NAME") == "production":
             raise click.UsageError("Not available in production.")
@@ -72,7 +71,6 @@ def register_recovery(users) -> None:
         if user is None or not user.is_demo:
             raise click.BadParameter("Only demo accounts have codes shown here", param_hint="--email")
         if not user.totp_secret:
-            from app import audit
 
             # Enrol the demo account here, so the demo can be tried with no authenticator app at all.
             user.totp_secret = pyotp.random_base32()

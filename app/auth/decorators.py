@@ -9,7 +9,11 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
+from app.auth.policies import person_for_route
 from app.auth.roles import Capability
+from app.extensions import login_manager
+from app import audit
+from app.db import db
 
 
 def requires(*capabilities: Capability):
@@ -19,19 +23,16 @@ def requires(*capabilities: Capability):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from app.extensions import login_manager
 
                 return login_manager.unauthorized()
             if not all(current_user.can(c) for c in capabilities):
-                from app import audit
-                from app.db import db
 
                 from flask import g, request
 
                 audit.record(current_user, "access.denied", detail={
                     "capabilities": [c.value for c in capabilities], "endpoint": request.endpoint,
                     "method": request.method, "args": {k: str(v) for k, v in kwargs.items()}},
-                    person_id=audit.person_for_route(kwargs))
+                    person_id=person_for_route(kwargs))
                 db.session.commit()
                 g.denial_audited = True
                 abort(403)
@@ -67,8 +68,6 @@ def personal_data(view):
     def wrapped(*args, **kwargs):
         from flask import make_response, request
 
-        from app import audit
-        from app.db import db
 
         from flask import g
 
@@ -76,7 +75,7 @@ def personal_data(view):
         already = g.get("view_audited")  # the view recorded a richer "<thing>.viewed" event itself
         if (request.method == "GET" and not already and response.status_code < 400
                 and current_user.is_authenticated and current_user.can(Capability.VIEW_CASEWORK)):
-            audit.record(current_user, "personal_data.viewed", person_id=audit.person_for_route(kwargs),
+            audit.record(current_user, "personal_data.viewed", person_id=person_for_route(kwargs),
                          detail={"endpoint": request.endpoint, "args": {k: str(v) for k, v in kwargs.items()},
                                  "query": request.query_string.decode()[:200] or None})
             db.session.commit()

@@ -12,7 +12,11 @@ import sqlalchemy.orm  # noqa: F401  (sa.orm.aliased)
 from flask import abort
 
 from app.auth.roles import Capability
+from app.referrals.models import Contact, Referral
 from app.db import db
+from app.referrals.models import Person
+from app.auth.models import User
+from app.programmes.models import Site
 
 
 def _casework_allowed(user) -> bool:
@@ -26,7 +30,6 @@ def _sees_restricted(user) -> bool:
 
 def referral_scope(user):
     """A WHERE clause limiting Referral rows to the user's scope."""
-    from app.referrals.models import Person, Referral
 
     if not _casework_allowed(user):
         return sa.false()
@@ -42,7 +45,6 @@ def referral_scope(user):
 
 def person_scope(user):
     """A WHERE clause limiting Person rows to the user's scope."""
-    from app.referrals.models import Person, Referral
 
     if not _casework_allowed(user):
         return sa.false()
@@ -69,19 +71,16 @@ def visible_organisation_ids(user) -> list[int] | None:
 
 
 def scoped_referrals(user):
-    from app.referrals.models import Referral
 
     return sa.select(Referral).where(referral_scope(user))
 
 
 def scoped_people(user):
-    from app.referrals.models import Person
 
     return sa.select(Person).where(person_scope(user), Person.merged_into_id.is_(None))
 
 
 def get_referral_for(user, referral_id: int, *, for_update: bool = False):
-    from app.referrals.models import Referral
 
     stmt = sa.select(Referral).where(Referral.id == referral_id, referral_scope(user))
     referral = db.session.execute(stmt).scalar_one_or_none()
@@ -91,7 +90,6 @@ def get_referral_for(user, referral_id: int, *, for_update: bool = False):
 
 
 def get_person_for(user, person_id: int):
-    from app.referrals.models import Person
 
     stmt = sa.select(Person).where(Person.id == person_id, person_scope(user))
     person = db.session.execute(stmt).scalar_one_or_none()
@@ -102,7 +100,6 @@ def get_person_for(user, person_id: int):
 
 def get_worker_for(user, worker_id: int):
     """A user the acting user may assign work to: same organisation (or any, for the programme office)."""
-    from app.auth.models import User
 
     stmt = sa.select(User).where(User.id == worker_id, organisation_scope(user, User.organisation_id))
     worker = db.session.execute(stmt).scalar_one_or_none()
@@ -113,9 +110,22 @@ def get_worker_for(user, worker_id: int):
 
 def delivers_programme(user, programme_id: int) -> bool:
     """Whether the user's organisation delivers at a site of the programme (all, for the programme office)."""
-    from app.programmes.models import Site
 
     if user.sees_all_organisations:
         return True
     return db.session.execute(sa.select(Site.id).where(
         Site.programme_id == programme_id, Site.provider_id == user.organisation_id).limit(1)).first() is not None
+
+
+def person_for_route(view_args: dict) -> int | None:
+    """The person a URL is about, from its person, referral or contact id (for access histories)."""
+    if view_args.get("person_id") is not None:
+        return int(view_args["person_id"])
+    if view_args.get("referral_id") is not None:
+        return db.session.execute(sa.select(Referral.person_id).where(Referral.id == view_args["referral_id"])).scalar()
+    if view_args.get("contact_id") is not None:
+        return db.session.execute(
+            sa.select(Referral.person_id).join(Contact, Contact.referral_id == Referral.id)
+            .where(Contact.id == view_args["contact_id"])
+        ).scalar()
+    return None

@@ -8,11 +8,27 @@ into PDF, XLSX, CSV or JSON, and :func:`report_for_html` formats it for a Jinja 
 from __future__ import annotations
 
 from app.documents.formatting import (
-    column_pence, format_cell, format_date, format_datetime, format_header_value, format_money, format_percent,
-    has_pence, report_for_html, to_uk_time,
+    column_pence,
+    format_cell,
+    format_date,
+    format_datetime,
+    format_header_value,
+    format_money,
+    format_percent,
+    has_pence,
+    report_for_html,
+    to_uk_time,
 )
 from app.documents.model import (
-    EMPTY, STATUS_LABELS, STATUS_TONES, SUBTOTAL, Chart, Column, ReportError, Section, Table,
+    EMPTY,
+    STATUS_LABELS,
+    STATUS_TONES,
+    SUBTOTAL,
+    Chart,
+    Column,
+    ReportError,
+    Section,
+    Table,
 )
 from app.documents.renderers import FORMATS, RENDERERS, render
 from app.documents.report import Report

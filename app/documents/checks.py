@@ -6,8 +6,16 @@ from decimal import Decimal
 from typing import Any
 
 from app.documents.model import (
-    DECIMAL_TEXT, NUMERIC_KINDS, STATUS_LABELS, Chart, Column, ReportError, Section, Table,
+    DECIMAL_TEXT,
+    NUMERIC_KINDS,
+    STATUS_LABELS,
+    Chart,
+    Column,
+    ReportError,
+    Section,
+    Table,
 )
+
 
 def check_header_value(label: str, value: Any) -> None:
     if value is None or isinstance(value, (str, dt.date)):

@@ -1,6 +1,6 @@
 """The parts of a document: columns, tables, charts and sections, with the kinds a cell may hold.
 
-A builder (``app/reports/builders/*.py``) runs SQL aggregates and returns a
+A builder (the quarterly return, a finance report, an export) runs SQL aggregates and returns a
 :class:`Report`: plain data with typed columns and no presentation. The
 renderers (``render_pdf``, ``render_xlsx``, ``render_csv``, ``render_json``)
 turn any Report into a file; none of them knows which report it is given.

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.documents.pdf import render_pdf
 from app.documents.render_csv import render_csv
 from app.documents.render_json import render_json
-from app.documents.pdf import render_pdf
 from app.documents.render_xlsx import render_xlsx
 from app.documents.report import Report
 

@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 bp = Blueprint("finance", __name__, template_folder="templates")
-
-from app.finance import views  # noqa: E402,F401

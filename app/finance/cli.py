@@ -7,6 +7,10 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from app.documents import render
+from app.finance.report_sections import NoGrantYear
+from app.finance.views import build_report
+
 
 def _reports_group(app: Flask) -> click.Group:
     """Join the `reports` group if the reports domain made one; otherwise make it (either order works)."""
@@ -23,11 +27,6 @@ def _reports_group(app: Flask) -> click.Group:
 
 
 def _run(name: str, year: int, quarter: int | None, fmt: str, out: str | None) -> None:
-    from app.reports.builders.finance_sections import NoGrantYear
-    from app.documents import render
-
-    from app.finance.views import build_report
-
     try:
         report = build_report(name, year, quarter)
     except NoGrantYear as exc:

@@ -16,7 +16,9 @@ from app.finance.models import (
     BudgetLine, Expenditure, GrantYear, LineType, MatchContribution, MatchKind, MatchStatus, Secondment, SpendKind,
 )
 from app.periods import fy_bounds, fy_label, fy_quarter_of, quarter_bounds, quarter_label
+from app.periods.locks import locked_quarters
 from app.programmes.models import Programme
+from app.finance.figures import secondment_by_quarter
 
 MAX_MONEY = Decimal("9999999999.99")
 PROGRAMME_LINE_TYPES = (LineType.INTERVENTION, LineType.EVALUATION)
@@ -68,14 +70,6 @@ def _flush() -> None:
 # --- locked quarters ----------------------------------------------------------------------------
 # Once the programme office locks a quarter's return it has gone to the Home Office: money dated in that
 # quarter can no longer be added, changed or removed, or the figures would no longer match what was sent.
-
-
-def locked_quarters() -> set[tuple[int, int]]:
-    from app.reports.models import PeriodStatus, ReportingPeriod
-
-    rows = db.session.execute(sa.select(ReportingPeriod.fy, ReportingPeriod.quarter)
-                              .where(ReportingPeriod.status == PeriodStatus.LOCKED)).all()
-    return {(row.fy, row.quarter) for row in rows}
 
 
 def _next_open(fy: int, quarter: int, locked: set[tuple[int, int]]) -> tuple[int, int]:
@@ -341,7 +335,6 @@ def _check_secondment_locked(secondment: Secondment | None, **new) -> None:
     value of a quarter already locked (ending a secondment early, after Q1 was locked, changes Q2 onwards)."""
     from types import SimpleNamespace
 
-    from app.finance.figures import secondment_by_quarter
 
     locked = locked_quarters()
     if not locked:

@@ -10,12 +10,21 @@ from app import audit
 from app.auth.decorators import requires
 from app.auth.roles import Capability as C
 from app.db import db
+from app.documents import render, report_for_html
 from app.errors import ConflictError, DomainError
-from app.finance import bp, figures, ledger, queries, services
+from app.finance import bp, figures, ledger, queries, rules, services
 from app.finance.forms import (
-    ContributionForm, GrantYearForm, LedgerForm, LineForm, SecondmentForm, SpendForm,
+    ContributionForm,
+    GrantYearForm,
+    LedgerForm,
+    LineForm,
+    SecondmentForm,
+    SpendForm,
 )
 from app.finance.models import LineType, MatchKind, MatchStatus, SpendKind
+from app.finance.report_grant_spend import build_grant_spend
+from app.finance.report_match_funding import build_match_funding
+from app.finance.report_sections import build_return_finance
 from app.finance.rules import format_money
 from app.forms import attach_error
 from app.periods import fy_label, fy_of, quarter_label
@@ -100,7 +109,6 @@ def grant_year_form(fy: int | None):
 def lines(fy: int):
     grant = queries.get_grant_year(fy)
     rows = queries.lines_of(grant)
-    from app.finance import rules
 
     total = sum((line.planned for line in rows), 0)
     return render_template("finance/lines.html", grant=grant, lines=rows, total=total,
@@ -369,16 +377,7 @@ def secondment_form(fy: int, secondment_id: int | None):
 
 
 def build_report(name: str, fy: int, quarter: int | None):
-    from app.reports.builders.finance_sections import build_return_finance
-    from app.reports.builders.grant_spend import build_grant_spend
-    from app.reports.builders.match_funding import build_match_funding
-
-    if name == "quarterly-return":
-        # The return as the programme office holds it (its locked snapshot once locked): aggregates only,
-        # no person is named in it, so finance may check the finance sections in their context.
-        from app.reports.services import return_report
-
-        return return_report(fy, quarter or 1)
+    """Finance's own reports (grant spend, match funding, sections A–C of the return) by name."""
     if name == "grant-spend":
         return build_grant_spend(fy, quarter)
     if name == "match-funding":
@@ -386,25 +385,25 @@ def build_report(name: str, fy: int, quarter: int | None):
     return build_return_finance(fy, quarter)
 
 
-def _report(fy: int, name: str):
+def report_response(fy: int, name: str, build=build_report):
+    """A report as a page (HTML) or a download (?format=pdf|xlsx|csv|json), for the grant year ``fy``.
+
+    ``build(name, fy, quarter)`` makes the Report; the reports domain passes its own builder for the whole
+    quarterly return, which finance may download (app/reports/views.py registers that route here)."""
     grant = queries.get_grant_year(fy)
     fmt = request.args.get("format", "html")
     if fmt not in FORMATS:
         abort(404)
     quarter = _quarter_arg(figures.latest_actual_quarter(grant))
-    built = build_report(name, grant.fy, quarter)
+    built = build(name, grant.fy, quarter)
     if fmt != "html":  # downloads leave the system, so they are audited as exports (SECURITY.md §7)
         audit.record_export(current_user, f"finance.{name}", fmt,
                             detail={"report": name, "fy": grant.label, "quarter": quarter})
         db.session.commit()
     if fmt == "html":
-        from app.documents import report_for_html
-
         return render_template("finance/report.html", report=report_for_html(built), grant=grant, name=name,
                                quarter=quarter, page_title=built.title, formats=FORMATS[1:],
                                endpoint=f"finance.{name.replace('-', '_')}_report", breadcrumbs=_crumbs(grant))
-    from app.documents import render
-
     data, mimetype, extension = render(built, fmt)
     filename = f"{name}-{grant.label}-q{quarter}.{extension}"
     return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -413,22 +412,16 @@ def _report(fy: int, name: str):
 @bp.route("/years/<int:fy>/reports/grant-spend")
 @requires(C.VIEW_FINANCE)
 def grant_spend_report(fy: int):
-    return _report(fy, "grant-spend")
+    return report_response(fy, "grant-spend")
 
 
 @bp.route("/years/<int:fy>/reports/match-funding")
 @requires(C.VIEW_FINANCE)
 def match_funding_report(fy: int):
-    return _report(fy, "match-funding")
+    return report_response(fy, "match-funding")
 
 
 @bp.route("/years/<int:fy>/reports/return-finance")
 @requires(C.VIEW_FINANCE)
 def return_finance_report(fy: int):
-    return _report(fy, "return-finance")
-
-
-@bp.route("/years/<int:fy>/reports/quarterly-return")
-@requires(C.VIEW_FINANCE)
-def quarterly_return_report(fy: int):
-    return _report(fy, "quarterly-return")
+    return report_response(fy, "return-finance")

@@ -11,6 +11,7 @@ from app.db import db
 from app.programmes.models import Programme, Site, Target
 from app.referrals.models import Contact, Person, Referral
 from app.referrals.transitions import OPEN_STATUSES, ReferralStatus
+from app.periods import fy_of
 
 
 def last_contact_subquery():
@@ -80,7 +81,6 @@ def programmes_with_targets(fy: int):
 
 
 def latest_target_year(today: date) -> int | None:
-    from app.periods import fy_of
 
     return db.session.execute(
         sa.select(sa.func.max(Target.fy)).where(Target.fy <= fy_of(today))

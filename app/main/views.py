@@ -7,9 +7,11 @@ from flask_login import current_user
 
 from app.auth.decorators import personal_data, public, requires
 from app.auth.roles import Capability as C
+from app.finance import queries as finance_queries
 from app.main import bp, queries
 from app.periods import fy_bounds, fy_label, fy_of
 from app.programmes.models import TargetMeasure
+from app.db import db
 
 
 def _today() -> date:
@@ -45,11 +47,7 @@ def home():
 
 
 def _grant_years():
-    """Grant years set up, when the finance domain is installed (issue: finance)."""
-    try:
-        from app.finance import queries as finance_queries
-    except ImportError:
-        return None
+    """Grant years set up, with their spend so far."""
     return finance_queries.grant_year_summaries()
 
 
@@ -58,7 +56,6 @@ def _grant_years():
 def healthz():
     from sqlalchemy import text
 
-    from app.db import db
 
     db.session.execute(text("SELECT 1"))
     return {"status": "ok", "service": current_app.config["SERVICE_NAME"]}

@@ -5,6 +5,7 @@ from datetime import date
 import click
 
 from app.db import db
+from app.privacy import services
 
 
 def register(app) -> None:
@@ -16,7 +17,6 @@ def register(app) -> None:
     @click.option("--dry-run", is_flag=True, help="Only say how many people are due.")
     def anonymise_expired(dry_run: bool):
         """Anonymise people whose referrals all closed more than RETENTION_YEARS ago (counts are kept)."""
-        from app.privacy import services
 
         years = app.config["RETENTION_YEARS"]
         if dry_run:

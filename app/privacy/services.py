@@ -17,8 +17,9 @@ from app.auth.roles import Capability
 from app.db import db, utcnow
 from app.errors import DomainError
 from app.privacy.retention import generalised_dob, is_expired, retention_cutoff
-from app.referrals.models import Contact, Outcome, OutcomeMeasure, Person, Referral, ReferralStatusChange
+from app.referrals.models import Person, Referral
 from app.documents.safe_cells import neutralise
+from app.auth.models import Organisation
 
 
 def _require_dp(actor) -> None:
@@ -128,7 +129,6 @@ def subject_access_data(person: Person) -> dict:
                  sa.orm.joinedload(Referral.programme), sa.orm.joinedload(Referral.site),
                  sa.orm.joinedload(Referral.provider), sa.orm.joinedload(Referral.assigned_worker))
     ).unique().scalars().all()
-    from app.auth.models import Organisation
 
     events = db.session.execute(
         sa.select(AuditEvent.occurred_at, AuditEvent.action, Organisation.name, AuditEvent.role)
@@ -139,7 +139,7 @@ def subject_access_data(person: Person) -> dict:
         "generated_at": utcnow().isoformat(timespec="seconds") + "Z",
         "person": _row(person, PERSON_FIELDS),
         "referrals": [], "contacts": [], "outcomes": [], "outcome_measures": [], "status_changes": [],
-        "access_log": [dict(zip(ACCESS_FIELDS, (_plain(e[0]), e[1], e[2], e[3]))) for e in events],
+        "access_log": [dict(zip(ACCESS_FIELDS, (_plain(e[0]), e[1], e[2], e[3]), strict=False)) for e in events],
     }
     for r in referrals:
         row = _row(r, REFERRAL_FIELDS)

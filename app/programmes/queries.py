@@ -6,6 +6,7 @@ from flask import abort
 from app.auth.models import Organisation, OrganisationKind
 from app.db import db
 from app.programmes.models import CountingWindow, Programme, Site, Target
+from app.programmes.models import TrainingEvent
 
 
 def programmes():
@@ -54,7 +55,6 @@ def training_events_of(programme_id: int, starts_on=None, ends_on=None):
     """A programme's training events, newest first, with their attendees loaded (one query each way)."""
     from sqlalchemy.orm import selectinload
 
-    from app.programmes.models import TrainingEvent
 
     stmt = (sa.select(TrainingEvent).where(TrainingEvent.programme_id == programme_id)
             .options(selectinload(TrainingEvent.attendees))
@@ -67,7 +67,6 @@ def training_events_of(programme_id: int, starts_on=None, ends_on=None):
 
 
 def get_training_event(programme: Programme, event_id: int):
-    from app.programmes.models import TrainingEvent
 
     event = db.session.execute(sa.select(TrainingEvent).where(
         TrainingEvent.id == event_id, TrainingEvent.programme_id == programme.id)).scalar_one_or_none()

@@ -10,8 +10,12 @@ from app.auth.models import Organisation
 from app.auth.roles import Capability
 from app.db import db
 from app.errors import DomainError
-from app.periods import fy_bounds, fy_label
+from app.periods import fy_bounds, fy_label, fy_of, quarter_label, quarter_of
+from app.periods.locks import is_locked
 from app.programmes.models import CountingWindow, Programme, Site, Target, TargetMeasure
+from app.auth.policies import delivers_programme
+from app.programmes.models import TrainingAttendee
+from app.programmes.models import TrainingEvent
 
 PROGRAMME_FIELDS = (
     "name", "kind", "ho_category", "ho_category_secondary", "tiers", "cohort", "min_age", "max_age",
@@ -137,7 +141,6 @@ def window_for(programme_id: int, fy: int) -> tuple[date, date]:
 
 def _check_training(actor, programme: Programme, title: str, held_on: date, attendees_text: str | None,
                     anonymous_count: int | None) -> tuple[str, list[str]]:
-    from app.auth.policies import delivers_programme
 
     if not actor.can(Capability.RECORD_TRAINING):
         raise DomainError("Your role cannot record training")
@@ -159,23 +162,13 @@ def _check_training(actor, programme: Programme, title: str, held_on: date, atte
 
 def _not_in_locked_quarter(on: date, field: str | None = None) -> None:
     """Training in a locked quarter was counted in a submitted return: it cannot be changed afterwards."""
-    try:
-        from app.reports.models import PeriodStatus, ReportingPeriod
-    except ModuleNotFoundError:  # pragma: no cover - the reports domain is optional
-        return
-    from app.periods import fy_of, quarter_label, quarter_of
-
     fy, quarter = fy_of(on), quarter_of(on)
-    locked = db.session.execute(sa.select(ReportingPeriod.id).where(
-        ReportingPeriod.fy == fy, ReportingPeriod.quarter == quarter,
-        ReportingPeriod.status == PeriodStatus.LOCKED)).first()
-    if locked:
+    if is_locked(fy, quarter):
         raise DomainError(f"{quarter_label(fy, quarter)} is locked: training held then was counted in a submitted "
                           "return and cannot be changed", field)
 
 
 def _attendees(lines: list[str]):
-    from app.programmes.models import TrainingAttendee
 
     seen, out = set(), []
     for n, line in enumerate(lines, start=1):
@@ -225,7 +218,6 @@ def update_training(actor, event, *, held_on: date, title: str, attendees_text: 
 
 def delete_training(actor, event) -> None:
     """Remove a training event recorded in error. Audited with what it counted."""
-    from app.auth.policies import delivers_programme
 
     if not actor.can(Capability.RECORD_TRAINING):
         raise DomainError("Your role cannot record training")
@@ -243,7 +235,6 @@ def record_training(actor, programme: Programme, *, held_on: date, title: str, a
                     anonymous_count: int | None = None):
     """A training event (DOMAIN.md §3.8): named attendees, one per line "Name, email or role, organisation",
     counted once each per year by their e-mail or normalised name; or, for anonymous events, the count."""
-    from app.programmes.models import TrainingEvent
 
     title, lines = _check_training(actor, programme, title, held_on, attendees_text, anonymous_count)
     event = TrainingEvent(programme_id=programme.id, held_on=held_on, title=title,

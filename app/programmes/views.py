@@ -17,6 +17,10 @@ from app.programmes.forms import ProgrammeForm, SiteForm, TargetForm, WindowForm
 from app.programmes.models import (
     Cohort, EvaluationStage, HomeOfficeCategory, ProgrammeKind, ReachUnit, SiteSetting, TargetMeasure,
 )
+from app.programmes.models import DEFAULT_OUTCOME_TYPES
+from app.programmes.forms import TrainingForm
+from app.periods import Window
+from app.reports.queries import professionals_trained
 
 
 def _year_choices() -> list[tuple[int, str]]:
@@ -62,7 +66,6 @@ def _programme_values(form: ProgrammeForm) -> dict:
 def new():
     form = ProgrammeForm()
     if request.method == "GET":
-        from app.programmes.models import DEFAULT_OUTCOME_TYPES
 
         form.outcome_types.data = "\n".join(DEFAULT_OUTCOME_TYPES)
     if form.validate_on_submit():
@@ -178,7 +181,6 @@ def _small_form(form, programme, title: str, intro: str | None = None):
 @bp.route("/<int:programme_id>/training", methods=["GET", "POST"])
 @requires(C.RECORD_TRAINING)
 def training_form(programme_id: int):
-    from app.programmes.forms import TrainingForm
 
     programme = queries.get_programme(programme_id)
     form = TrainingForm()
@@ -209,8 +211,6 @@ def _training_breadcrumbs(programme, *extra):
 def training_events(programme_id: int):
     """Past training events of a programme; with ?fy= those inside that year's counting window, with the
     unique professionals they add up to (the figure on the target dashboard)."""
-    from app.periods import Window
-    from app.reports.queries import professionals_trained
 
     programme = queries.get_programme(programme_id)
     raw = request.args.get("fy", "")
@@ -239,7 +239,6 @@ def _editable_event(programme_id: int, event_id: int):
 @bp.route("/<int:programme_id>/training/<int:event_id>/edit", methods=["GET", "POST"])
 @requires(C.RECORD_TRAINING)
 def training_edit(programme_id: int, event_id: int):
-    from app.programmes.forms import TrainingForm
 
     programme, event = _editable_event(programme_id, event_id)
     form = TrainingForm()

@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 bp = Blueprint("referrals", __name__, template_folder="templates")
-
-from app.referrals.views import caseloads, cases, people  # noqa: E402,F401

@@ -12,6 +12,7 @@ from app.db import LabelledEnum, Model, str_enum
 from app.programmes.models import Programme, Site
 from app.referrals.ethnicity import Ethnicity
 from app.referrals.transitions import ReferralStatus
+from app.referrals.eligibility import age_for_referral
 
 
 class Sex(LabelledEnum):
@@ -96,7 +97,6 @@ class Person(Model):
     @property
     def age_today(self) -> int | None:
         """Completed years today (from the estimate when there is no date of birth): shown beside the name."""
-        from app.referrals.eligibility import age_for_referral
 
         return age_for_referral(self.date_of_birth, self.estimated_age, self.estimated_on, date.today())
 

@@ -17,6 +17,10 @@ from app.programmes.models import Programme, Site
 from app.referrals.models import Contact, OutcomeMeasure, Person, Referral, ReferralStatusChange, TrialArm
 from app.referrals.names import fold, normalise_nhs_number
 from app.referrals.transitions import OPEN_STATUSES, ReferralStatus
+from app.referrals.followups import STALE_AFTER_DAYS
+from app.audit import AuditEvent
+from app.auth.roles import role_can
+from app.auth.models import Organisation
 
 
 def people_search(user, *, text: str | None = None, date_of_birth: date | None = None):
@@ -100,7 +104,6 @@ def _caseload_select(user):
 def my_caseload(user, today: date):
     """Most urgent first: no contact yet (longest waiting first), then no contact in 14 days (longest
     silence first), then the rest by how long since the last contact."""
-    from app.referrals.followups import STALE_AFTER_DAYS
 
     stmt, last = _caseload_select(user)
     stale_before = today - timedelta(days=STALE_AFTER_DAYS)
@@ -128,7 +131,6 @@ def case_history(referral: Referral) -> list:
     """Reassignments and edits from the audit trail, for the case timeline. Only this referral's events,
     and edits to the person made by this referral's own provider: another organisation's work with the
     same young person is not shown here."""
-    from app.audit import AuditEvent
 
     events = db.session.execute(
         sa.select(AuditEvent.id, AuditEvent.occurred_at, AuditEvent.action, AuditEvent.detail,
@@ -210,7 +212,6 @@ def data_quality(user, today: date, limit: int = 50) -> dict[str, list]:
 
 
 def worker_choices(user, provider_id: int | None = None) -> list[tuple[int, str]]:
-    from app.auth.roles import role_can
 
     stmt = sa.select(User.id, User.full_name, User.role).where(
         User.active.is_(True), organisation_scope(user, User.organisation_id)).order_by(User.full_name)
@@ -220,7 +221,6 @@ def worker_choices(user, provider_id: int | None = None) -> list[tuple[int, str]
 
 
 def worker_filter_choices(user) -> list[tuple[int, str]]:
-    from app.auth.models import Organisation
 
     stmt = (sa.select(User.id, User.full_name, Organisation.name.label("org")).join(Organisation)
             .where(organisation_scope(user, User.organisation_id),

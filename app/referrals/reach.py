@@ -8,10 +8,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.db import db
+from app.referrals.models import Contact, TrialArm
 
 
 def recompute_reach(referral) -> None:
-    from app.referrals.models import Contact, TrialArm
 
     db.session.flush()
     first_attended, first_any = db.session.execute(

@@ -6,6 +6,11 @@ import sys
 import click
 
 from app.documents import FORMATS
+from app import audit
+from app.db import db
+from app.periods import quarter_label
+from app.documents import render
+from app.reports.services import return_report
 
 
 def register(app) -> None:
@@ -23,11 +28,6 @@ def register(app) -> None:
     @click.option("--suppressed", is_flag=True, help="Apply small-number suppression for public outputs.")
     def quarterly(fy: int, quarter: int, fmt: str, out: str, suppressed: bool):
         """Build the quarterly return (a locked quarter comes from its snapshot)."""
-        from app import audit
-        from app.db import db
-        from app.periods import quarter_label
-        from app.documents import render
-        from app.reports.services import return_report
 
         with click.progressbar(length=2, label=f"Building the {quarter_label(fy, quarter)} return", file=sys.stderr) as bar:
             report = return_report(fy, quarter, suppressed=suppressed)

@@ -1,54 +1,14 @@
-"""Reporting periods and immutable snapshots of locked quarterly returns (DOMAIN.md §1, §5)."""
+"""Immutable snapshots of locked quarterly returns and accepted data-quality exceptions (DOMAIN.md §5)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.auth.models import User
-from app.db import LabelledEnum, Model, str_enum
-
-
-class PeriodStatus(LabelledEnum):
-    OPEN = ("open", "Open")
-    DRAFT = ("draft", "Draft")
-    SUBMITTED = ("submitted", "Submitted")
-    LOCKED = ("locked", "Locked")
-
-
-class ReportingPeriod(Model):
-    """One (FY, quarter) of the Home Office return: open → draft → submitted → locked."""
-
-    __tablename__ = "reporting_periods"
-    __table_args__ = (
-        sa.UniqueConstraint("fy", "quarter", name="uq_reporting_periods_fy_quarter"),
-        sa.CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter_range"),
-    )
-
-    fy: Mapped[int]
-    quarter: Mapped[int]
-    status: Mapped[PeriodStatus] = mapped_column(str_enum(PeriodStatus), default=PeriodStatus.OPEN,
-                                                 server_default=PeriodStatus.OPEN.value)
-    due_on: Mapped[date | None]
-    narrative: Mapped[str | None] = mapped_column(sa.Text)
-    sro_name: Mapped[str | None] = mapped_column(sa.String(200))
-    grant_reference: Mapped[str | None] = mapped_column(sa.String(100))
-    prepared_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    submitted_at: Mapped[datetime | None]
-    locked_at: Mapped[datetime | None]
-
-    prepared_by: Mapped[User | None] = relationship(foreign_keys=[prepared_by_id])
-    snapshots: Mapped[list[ReturnSnapshot]] = relationship(back_populates="period", order_by="ReturnSnapshot.version")
-    acceptances: Mapped[list[ExceptionAcceptance]] = relationship(back_populates="period")
-
-    @property
-    def locked(self) -> bool:
-        return self.status is PeriodStatus.LOCKED
-
-    @property
-    def latest_snapshot(self) -> ReturnSnapshot | None:
-        return self.snapshots[-1] if self.snapshots else None
+from app.db import Model
+from app.periods.models import ReportingPeriod
 
 
 class ReturnSnapshot(Model):
@@ -67,7 +27,8 @@ class ReturnSnapshot(Model):
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     locked_at: Mapped[datetime]
 
-    period: Mapped[ReportingPeriod] = relationship(back_populates="snapshots")
+    period: Mapped[ReportingPeriod] = relationship(
+        backref=backref("snapshots", order_by="ReturnSnapshot.version"))
     approved_by: Mapped[User | None] = relationship()
 
 
@@ -84,7 +45,12 @@ class ExceptionAcceptance(Model):
     reason: Mapped[str] = mapped_column(sa.Text)
     accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
-    period: Mapped[ReportingPeriod] = relationship(back_populates="acceptances")
+    period: Mapped[ReportingPeriod] = relationship(backref="acceptances")
+
+
+def latest_snapshot(period: ReportingPeriod | None) -> ReturnSnapshot | None:
+    """The snapshot a locked period is served from (the newest version)."""
+    return period.snapshots[-1] if period is not None and period.snapshots else None
 
 
 class SnapshotImmutable(RuntimeError):

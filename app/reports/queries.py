@@ -10,9 +10,15 @@ import sqlalchemy as sa
 from app.auth.models import Organisation
 from app.db import db
 from app.periods import fy_bounds, quarter_bounds
-from app.programmes import targets as counting
+from app.reports import counting
 from app.programmes.models import Programme, Site, Target, TargetMeasure, TrainingAttendee, TrainingEvent
 from app.referrals.ethnicity import Ethnicity, group_of
+from app.periods import fy_of
+from app.referrals.models import Contact, Referral, TrialArm
+from app.referrals.models import Outcome
+from app.referrals.models import OutcomeMeasure as M
+from app.referrals.models import TimePoint
+from app.referrals.models import Person
 
 NEW_PEOPLE_BANDS = ("24_and_under", "25_and_over", "not_known")
 BAND_MEASURE = {"24_and_under": TargetMeasure.NEW_24_AND_UNDER, "25_and_over": TargetMeasure.NEW_25_AND_OVER}
@@ -42,7 +48,6 @@ def targets_for(fy: int) -> dict[tuple[int, TargetMeasure], int]:
 
 
 def latest_target_year(today: date) -> int | None:
-    from app.periods import fy_of
 
     return db.session.execute(sa.select(sa.func.max(Target.fy)).where(Target.fy <= fy_of(today))).scalar_one_or_none()
 
@@ -66,7 +71,6 @@ def delivery_aggregates(fy: int, quarter: int) -> dict[int, dict[str, int]]:
 
     ``{programme_id: {"referrals", "intervention", "control", "contacts", "continuing"}}``, every
     programme present."""
-    from app.referrals.models import Contact, Referral, TrialArm
 
     fy_start, _ = fy_bounds(fy)
     q_start, q_end = quarter_bounds(fy, quarter)
@@ -184,7 +188,6 @@ def demographics(fy: int, as_at: date):
 def outcome_counts(start: date, quarter_start: date, end: date) -> list:
     """(programme, outcome type, this quarter, year to date) for outcomes achieved ``start``..``end``,
     in one pass over the achieved-on index."""
-    from app.referrals.models import Outcome
 
     period = (
         sa.select(programme_of(Outcome.referral_id).label("programme_id"), Outcome.outcome_type,
@@ -201,7 +204,6 @@ def outcome_counts(start: date, quarter_start: date, end: date) -> list:
 def programme_of(referral_id):
     """The programme of a referral as a correlated look-up on its primary key. For the few thousand rows
     of a period this beats the join a planner picks (hashing all referrals ever made to find them)."""
-    from app.referrals.models import Referral
 
     return (sa.select(Referral.programme_id).where(Referral.id == referral_id)
             .correlate_except(Referral).scalar_subquery())
@@ -215,8 +217,6 @@ def measure_changes(start: date, end: date) -> list:
     measure taken in the period can qualify (the latest must fall in it): they are found first on the
     measured-on index, with their programme, so the window functions rank those referrals' measures, not
     every measure ever taken; the exact test is still applied per instrument at the end."""
-    from app.referrals.models import OutcomeMeasure as M
-    from app.referrals.models import TimePoint
 
     is_base = M.time_point == TimePoint.BASELINE
     later = sa.orm.aliased(M, name="later")
@@ -281,7 +281,6 @@ def data_quality_exceptions(fy: int, quarter: int, organisation_ids=None) -> lis
     """Every exception in the people counted for the year to the end of ``quarter``, keyed so an
     acceptance can name it. A list of people: shown only to the programme office (the return itself
     carries counts only)."""
-    from app.referrals.models import Person, Referral
 
     _, end = quarter_bounds(fy, quarter)
     counted = counting.counted_people_stmt(fy, as_at=end, organisation_ids=organisation_ids).subquery("dq")
@@ -378,7 +377,6 @@ class ReachCube:
 
 
 def reached_before_referral_count(fy: int, as_at: date) -> int:
-    from app.referrals.models import Referral
 
     start, _ = fy_bounds(fy)
     return db.session.execute(sa.select(sa.func.count()).where(

@@ -11,7 +11,12 @@ from app.auth.roles import Capability
 from app.db import db, utcnow
 from app.errors import DomainError
 from app.periods import quarter_label
-from app.reports.models import ExceptionAcceptance, PeriodStatus, ReportingPeriod, ReturnSnapshot
+from app.periods.models import PeriodStatus, ReportingPeriod
+from app.reports.models import ExceptionAcceptance, ReturnSnapshot, latest_snapshot
+from app.reports.queries import data_quality_exceptions
+from app.reports.builders.quarterly_return import build_quarterly_return, quarter_figures
+from app.reports.builders.quarterly_return import publish
+from app.documents import Report
 
 
 def _require(actor) -> None:
@@ -70,7 +75,6 @@ def submit(actor, period: ReportingPeriod) -> ReportingPeriod:
 
 
 def open_exceptions(period: ReportingPeriod) -> list[dict]:
-    from app.reports.queries import data_quality_exceptions
 
     accepted = {a.exception_key for a in period.acceptances}
     return [e for e in data_quality_exceptions(period.fy, period.quarter) if e["key"] not in accepted]
@@ -100,7 +104,6 @@ def accept_exceptions(actor, period: ReportingPeriod, keys: list[str], reason: s
 
 def lock(actor, period: ReportingPeriod) -> ReturnSnapshot:
     """Freeze the return: store its Report and figures as an immutable snapshot."""
-    from app.reports.builders.quarterly_return import build_quarterly_return, quarter_figures
 
     _require(actor)
     _not_locked(period)
@@ -132,11 +135,9 @@ def return_report(fy: int, quarter: int, *, suppressed: bool = False):
 
     The public (suppressed) version of a locked quarter is the snapshot's exact figures put through
     disclosure control — never live data, which late entries may have changed since it was submitted."""
-    from app.reports.builders.quarterly_return import build_quarterly_return, publish
-    from app.documents import Report
 
     period = period_for(fy, quarter)
-    if period is not None and period.locked and period.latest_snapshot is not None:
-        report = Report.from_dict(period.latest_snapshot.data)
+    if period is not None and period.locked and latest_snapshot(period) is not None:
+        report = Report.from_dict(latest_snapshot(period).data)
         return publish(report) if suppressed else report
     return build_quarterly_return(fy, quarter, period=period, suppressed=suppressed)

@@ -8,19 +8,21 @@ from flask_login import current_user
 
 from app import audit
 from app.auth.decorators import requires
+from app.auth.models import Organisation
 from app.auth.policies import visible_organisation_ids
 from app.auth.roles import Capability as C
 from app.db import db
+from app.documents import FORMATS, render, report_for_html
 from app.errors import DomainError
+from app.finance import bp as finance_bp
+from app.finance import views as finance_views
 from app.forms import attach_error
 from app.periods import fy_label, fy_of, quarter_bounds, quarter_label
-from app.programmes import targets as counting
+from app.periods.models import PeriodStatus, ReportingPeriod
 from app.programmes.models import Programme
-from app.reports import bp, dashboard, queries, services
+from app.referrals.models import Person
+from app.reports import bp, counting, dashboard, queries, services
 from app.reports.forms import AcceptForm, ActionForm, DraftForm
-from app.reports.models import PeriodStatus
-from app.documents import FORMATS, render
-from app.documents import report_for_html
 
 
 def _today() -> date:
@@ -99,8 +101,6 @@ def target_people():
             abort(404)
     counted = counting.counted_people_stmt(fy, programme_ids=[programme.id] if programme else None, as_at=as_at,
                                            organisation_ids=visible_organisation_ids(current_user)).subquery()
-    from app.auth.models import Organisation
-    from app.referrals.models import Person
 
     stmt = (
         sa.select(counted, Person.given_name, Person.family_name, Organisation.name.label("provider"),
@@ -133,7 +133,6 @@ def returns():
     today = _today()
     # The year being worked on: the latest with a return started, else the latest with targets (as the
     # target dashboard opens on), else this one — not an empty future year because the clock moved on.
-    from app.reports.models import ReportingPeriod
 
     started = db.session.execute(sa.select(sa.func.max(ReportingPeriod.fy))).scalar_one_or_none()
     fy = _fy_arg(max(filter(None, [started, queries.latest_target_year(today)]), default=fy_of(today)))
@@ -260,3 +259,17 @@ def return_exceptions(year: int, quarter: int):
                                         {"text": quarter_label(year, quarter),
                                          "href": url_for("reports.return_show", year=year, quarter=quarter)}]), (
         400 if form.errors or form.form_errors else 200)
+
+
+# --- the whole return for finance ---------------------------------------------------------------
+# Finance may download the complete quarterly return beside its own reports (aggregates only: no person is
+# named in it), as the programme office holds it — its locked snapshot once locked. The route sits on
+# finance's blueprint, so its address is finance's, but it is the reports domain's view: finance never imports
+# the reports domain.
+
+
+@finance_bp.route("/years/<int:fy>/reports/quarterly-return")
+@requires(C.VIEW_FINANCE)
+def quarterly_return_report(fy: int):
+    return finance_views.report_response(fy, "quarterly-return",
+                                         lambda _name, year, quarter: services.return_report(year, quarter or 1))

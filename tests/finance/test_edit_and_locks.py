@@ -13,7 +13,7 @@ from app.db import db
 from app.errors import ConflictError, DomainError
 from app.finance import ledger, services
 from app.finance.models import Expenditure, MatchKind, MatchStatus, SpendKind
-from app.reports.models import PeriodStatus, ReportingPeriod
+from app.periods.models import PeriodStatus, ReportingPeriod
 from tests.conftest import sign_in
 from tests.factories import BudgetLineFactory
 

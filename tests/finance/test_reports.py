@@ -9,9 +9,9 @@ import pytest
 
 from app.finance import services
 from app.finance.models import LineType, MatchKind, MatchStatus, SpendKind
-from app.reports.builders.finance_sections import NoGrantYear, finance_sections
-from app.reports.builders.grant_spend import build_grant_spend
-from app.reports.builders.match_funding import build_match_funding
+from app.finance.report_sections import NoGrantYear, finance_sections
+from app.finance.report_grant_spend import build_grant_spend
+from app.finance.report_match_funding import build_match_funding
 from app.documents import FORMATS, render
 from tests.conftest import sign_in
 

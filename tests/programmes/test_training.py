@@ -118,7 +118,7 @@ def test_edit_and_delete_a_training_event_are_audited(world, client):
 def test_training_in_a_locked_quarter_cannot_be_changed(world):
     from app.errors import DomainError
     from app.programmes import services
-    from app.reports.models import PeriodStatus, ReportingPeriod
+    from app.periods.models import PeriodStatus, ReportingPeriod
 
     w = world
     ev = _event(w)

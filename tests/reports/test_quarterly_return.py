@@ -16,7 +16,8 @@ from app.programmes.models import HomeOfficeCategory, TargetMeasure
 from app.referrals.ethnicity import Ethnicity
 from app.reports import services
 from app.reports.builders.quarterly_return import build_quarterly_return
-from app.reports.models import PeriodStatus, ReturnSnapshot, SnapshotImmutable
+from app.periods.models import PeriodStatus
+from app.reports.models import ReturnSnapshot, SnapshotImmutable
 from app.documents import render
 from tests.conftest import sign_in
 from tests.factories import (

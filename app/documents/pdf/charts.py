@@ -11,7 +11,9 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
-    Flowable, KeepTogether, Paragraph,
+    Flowable,
+    KeepTogether,
+    Paragraph,
     Spacer,
 )
 

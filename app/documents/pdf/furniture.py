@@ -8,15 +8,41 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import (
-    BaseDocTemplate, CondPageBreak, Flowable, Frame, PageBreak, PageTemplate, Paragraph,
-    Spacer, Table, TableStyle,
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
 )
 
 from app.documents.formatting import format_datetime, format_header_value
+from app.documents.pdf.style import (
+    BRAND,
+    CLASSIFICATION_INK,
+    FONT,
+    FONT_BOLD,
+    FRAME_HEIGHT,
+    FRAME_WIDTH,
+    MARGIN_BOTTOM,
+    MARGIN_TOP,
+    MARGIN_X,
+    MUTED,
+    PAGE_SIZE,
+    RULE,
+    SERVICE_NAME,
+    STYLES,
+    WARNING_BG,
+    WARNING_RULE,
+    fit_text,
+    markup,
+    plain,
+)
 from app.documents.report import Report
-from app.documents.pdf.style import BRAND, CLASSIFICATION_INK, FONT, FONT_BOLD, FRAME_HEIGHT, FRAME_WIDTH, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE_SIZE, RULE, SERVICE_NAME, STYLES, WARNING_BG, WARNING_RULE, fit_text, markup, plain
-
-
 
 
 def canvas_maker(report: Report, bookmarks: dict[int, list[tuple[str, str]]]) -> type:

@@ -4,15 +4,24 @@ from __future__ import annotations
 import io
 
 from reportlab.platypus import (
-    Flowable, PageBreak, Paragraph,
+    Flowable,
+    PageBreak,
+    Paragraph,
 )
 
 from app.documents.model import Section
-from app.documents.report import Report
 from app.documents.pdf.charts import chart_flowables
-from app.documents.pdf.furniture import Bookmark, HorizontalRule, PdfDocument, canvas_maker, closing_flowables, title_page
+from app.documents.pdf.furniture import (
+    Bookmark,
+    HorizontalRule,
+    PdfDocument,
+    canvas_maker,
+    closing_flowables,
+    title_page,
+)
 from app.documents.pdf.style import STYLES, markup
 from app.documents.pdf.tables import table_flowables
+from app.documents.report import Report
 
 # --------------------------------------------------------------------------
 # Sections, notes, warnings

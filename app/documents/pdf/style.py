@@ -13,7 +13,6 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-
 SERVICE_NAME = "Waypoint"
 
 PAGE_SIZE = landscape(A4)

@@ -8,14 +8,43 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
-    CondPageBreak, Flowable, LongTable, Paragraph,
-    Spacer, TableStyle,
+    CondPageBreak,
+    Flowable,
+    LongTable,
+    Paragraph,
+    Spacer,
+    TableStyle,
 )
 
 from app.documents.formatting import column_pence, format_cell
 from app.documents.model import STATUS_TONES
 from app.documents.model import Table as ReportTable
-from app.documents.pdf.style import CELL_PAD_X, CELL_PAD_Y, FONT, FONT_BOLD, FONT_ITALIC, FRAME_WIDTH, HEADER_BG, INK, NUMERIC_HEADER_MAX, RULE, STYLES, SUBTOTAL_BG, TABLE_COMFORT_MIN_SIZE, TABLE_FONT_SIZES, TEXT_COLUMN_COMFORT, TEXT_COLUMN_MAX, TEXT_COLUMN_MIN, TONE_BG, TONE_INK, TOTAL_BG, ZEBRA, markup, paragraph_style, plain
+from app.documents.pdf.style import (
+    CELL_PAD_X,
+    CELL_PAD_Y,
+    FONT,
+    FONT_BOLD,
+    FONT_ITALIC,
+    FRAME_WIDTH,
+    HEADER_BG,
+    INK,
+    NUMERIC_HEADER_MAX,
+    RULE,
+    STYLES,
+    SUBTOTAL_BG,
+    TABLE_COMFORT_MIN_SIZE,
+    TABLE_FONT_SIZES,
+    TEXT_COLUMN_COMFORT,
+    TEXT_COLUMN_MAX,
+    TEXT_COLUMN_MIN,
+    TONE_BG,
+    TONE_INK,
+    TOTAL_BG,
+    ZEBRA,
+    markup,
+    paragraph_style,
+    plain,
+)
 
 # --------------------------------------------------------------------------
 # Tables

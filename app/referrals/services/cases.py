@@ -26,6 +26,7 @@ from app.referrals.models import (
 from app.referrals.reach import recompute_reach
 from app.referrals.services._common import check_version, clean, flush, require, uk_now
 from app.referrals.transitions import ReferralStatus as S, can_move, next_statuses
+from app.referrals.services.people import create_person
 
 MAX_NOTE = 5000
 
@@ -116,7 +117,6 @@ def refer_new_person(actor, person_values: dict, *, confirm_different: bool = Fa
     """Record a person and their first referral in one go (one page for the worker). The duplicate check
     runs first; if the referral is refused (say, an age override without a reason) the person is not kept
     either, because the view rolls the whole request back."""
-    from app.referrals.services.people import create_person
 
     person = create_person(actor, person_values, confirm_different=confirm_different)
     return submit_referral(actor, person, **referral)

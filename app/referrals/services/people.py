@@ -13,6 +13,7 @@ from app.errors import DomainError
 from app.referrals.models import Person, Referral
 from app.referrals.names import fold, name_key, normalise_nhs_number, valid_nhs_number
 from app.referrals.services._common import check_version, clean, flush, require
+from app.referrals import queries
 
 PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "estimated_age", "sex", "gender_identity",
                  "ethnicity", "home_area", "nhs_number", "police_reference")
@@ -30,7 +31,6 @@ class PossibleDuplicate(DomainError):
 
 def find_people(actor, *, text: str | None = None, date_of_birth: date | None = None, limit: int = 50) -> list[Person]:
     """People in the actor's scope matching a name, a reference (NHS number or police reference) and/or a DOB."""
-    from app.referrals import queries
 
     require(actor, Capability.VIEW_CASEWORK)
     stmt = queries.people_search(actor, text=text, date_of_birth=date_of_birth).limit(limit)

@@ -18,6 +18,7 @@ from app.referrals.forms import AssignForm, MergeForm
 from app.referrals.models import TrialArm
 from app.referrals.transitions import ReferralStatus
 from app.referrals.views._helpers import fail, int_arg, paginate_rows
+from app.referrals.duplicates import likely_same
 
 NEW_DAYS = 28  # "new" referrals show hours to first contact
 
@@ -134,7 +135,6 @@ def data_quality():
 @requires(C.MERGE_PEOPLE)
 @personal_data
 def merge_queue():
-    from app.referrals.duplicates import likely_same
 
     pairs = []
     for a, b in queries.merge_candidates(current_user):

@@ -1,7 +1,7 @@
 """A case: the page (person, referral, timeline) and everything done to it."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
@@ -34,7 +34,7 @@ FIELD_LABELS = {
 
 def _uk(moment: datetime) -> datetime:
     """Audit times are kept in UTC; the timeline speaks UK time like the sessions it sits among."""
-    return moment.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Europe/London")).replace(tzinfo=None)
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/London")).replace(tzinfo=None)
 
 
 def _history_text(event, names: dict) -> str:

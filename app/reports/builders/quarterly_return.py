@@ -1,8 +1,8 @@
 """The quarterly Home Office return (DOMAIN.md §5) as a plain Report.
 
-Sections A–C (finance) come from ``app.reports.builders.finance_sections`` when the finance domain is
+Sections A–C (finance) come from ``app.finance.report_sections`` when the finance domain is
 installed; D (delivery), E (demographics), F (outcomes) and G (narrative and exceptions) are built
-here. Every figure is a SQL aggregate (``app.reports.queries`` / ``app.programmes.targets``); the
+here. Every figure is a SQL aggregate (``app.reports.queries`` / ``app.reports.counting``); the
 Python here only arranges grouped rows into tables. No names or dates of birth ever enter the return.
 
 With ``suppressed=True`` every count goes through the disclosure-control rules (DOMAIN.md §7) for
@@ -17,14 +17,19 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from app.auth.models import Organisation, OrganisationKind
 from app.db import db
+from app.documents import Chart, Column, Report, Section, Table
+from app.finance.models import GrantYear
+from app.finance.report_sections import NoGrantYear, finance_sections
 from app.periods import fy_bounds, fy_label, quarter_bounds, quarter_label
+from app.periods.models import PeriodStatus, ReportingPeriod
 from app.programmes.age_bands import FineBand
 from app.programmes.models import HomeOfficeCategory, TargetMeasure
 from app.referrals.ethnicity import EthnicGroup
 from app.referrals.models import Sex
 from app.reports import queries
-from app.documents import Chart, Column, Report, Section, Table
+from app.reports.models import latest_snapshot
 from app.reports.suppression import suppress_count, suppress_percentage
 
 TITLE = "Violence Reduction Unit quarterly return"
@@ -60,7 +65,6 @@ def quarter_figures(fy: int, quarter: int) -> dict:
 
 
 def _vru_name() -> str:
-    from app.auth.models import Organisation, OrganisationKind
 
     name = db.session.execute(sa.select(Organisation.name).where(Organisation.kind == OrganisationKind.VRU)
                               .order_by(Organisation.id).limit(1)).scalar_one_or_none()
@@ -70,19 +74,12 @@ def _vru_name() -> str:
 def _finance_sections(fy: int, quarter: int) -> tuple[list[Section], str | None]:
     """Sections A–C, or why they are missing (shown as a warning on the return)."""
     try:
-        from app.reports.builders.finance_sections import NoGrantYear, finance_sections
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("app.reports.builders.finance_sections", "app.finance"):
-            raise
-        return [], "the finance module is not installed"
-    try:
         return list(finance_sections(fy, quarter)), None
     except NoGrantYear:
         return [], f"no grant year is set up for {fy_label(fy)} (Finance → set up a grant year)"
 
 
 def _grant_year(fy: int):
-    from app.finance.models import GrantYear
 
     return db.session.execute(sa.select(GrantYear).where(GrantYear.fy == fy)).scalar_one_or_none()
 
@@ -90,7 +87,6 @@ def _grant_year(fy: int):
 def build_quarterly_return(fy: int, quarter: int, *, period=None, suppressed: bool = False,
                            version: int | None = None, approved_by: str | None = None,
                            locked_at: datetime | None = None) -> Report:
-    from app.reports.models import ReportingPeriod
 
     q_start, q_end = quarter_bounds(fy, quarter)
     fy_start, _ = fy_bounds(fy)
@@ -388,7 +384,6 @@ def _outcomes(q_start, q_end, fy_start, cells, names):
 
 
 def _narrative(fy, quarter, period, fy_start, q_end, cells, cube, delivery, names):
-    from app.reports.models import PeriodStatus, ReportingPeriod
 
     paragraphs = [p.strip() for p in ((period.narrative if period else None) or "").split("\n\n") if p.strip()]
     if not paragraphs:
@@ -432,7 +427,7 @@ def _narrative(fy, quarter, period, fy_start, q_end, cells, cube, delivery, name
     if locked:
         now_people = queries.new_people(fy, q_end)
         for lp in locked:
-            snap = lp.latest_snapshot
+            snap = latest_snapshot(lp)
             if snap is None:
                 continue
             was = {int(pid): sum(b.values()) for pid, b in snap.figures.get("new_people", {}).items()}

@@ -7,7 +7,7 @@ from decimal import Decimal
 from app.finance import rules
 from app.finance.models import MatchStatus
 from app.periods import days_in_fy, quarter_label
-from app.reports.builders.finance_sections import (
+from app.finance.report_sections import (
     _in_kind_note, header_for, load_figures, match_summary_table, match_table, rules_tables,
 )
 from app.documents import Column, Report, Section, Table

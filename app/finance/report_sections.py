@@ -15,6 +15,7 @@ from app.finance import rules
 from app.finance.models import GrantYear, LineType
 from app.periods import fy_label, quarter_bounds, quarter_label
 from app.documents import SUBTOTAL, Column, Report, Section, Table
+from app.auth.models import Organisation, OrganisationKind
 
 ZERO = Decimal(0)
 
@@ -187,7 +188,6 @@ def finance_sections(fy: int, quarter: int) -> list[Section]:
 
 
 def header_for(f: fig.YearFigures) -> list[tuple[str, object]]:
-    from app.auth.models import Organisation, OrganisationKind
 
     vru = db.session.execute(sa.select(Organisation.name).where(Organisation.kind == OrganisationKind.VRU)
                              .order_by(Organisation.id).limit(1)).scalar_one_or_none()

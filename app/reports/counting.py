@@ -34,6 +34,8 @@ from app.db import db
 from app.periods import fy_bounds
 from app.programmes.age_bands import FINE_BAND_RANGES, TARGET_BAND_UPPER, AgeBand, FineBand
 from app.programmes.models import CountingWindow, Programme
+from app.referrals.models import Person
+from app.referrals.models import Referral, TrialArm
 
 __all__ = [
     "ReachKey",
@@ -123,7 +125,6 @@ def merged_people(name: str = "merged_people"):
     """(id, merged_into_id) of the few people merged into another. Outer-joined to referrals, the person a
     referral counts for is ``COALESCE(merged_into_id, referrals.person_id)`` — the same as looking every
     referral's person up, but a hash of a handful of rows instead of one look-up per referral."""
-    from app.referrals.models import Person
 
     # MATERIALIZED: SQLite would otherwise flatten it back into a look-up of every referral's person.
     return (sa.select(Person.id, Person.merged_into_id).where(Person.merged_into_id.is_not(None))
@@ -155,7 +156,6 @@ def counted_people_stmt(fy: int, *, programme_ids: Iterable[int] | None = None, 
     first counted referral a given provider delivered — that provider's share, which adds up across
     providers to the whole. Pass ``policies.visible_organisation_ids(user)`` for a viewer.
     """
-    from app.referrals.models import Person, Referral, TrialArm
 
     w = windows_cte(fy)
     merged_in = merged_people()
@@ -263,7 +263,6 @@ def continuing_caseload_stmt(fy: int, quarter_start: date, quarter_end: date, *,
                              organisation_ids: Iterable[int] | None = None):
     """People per programme with a referral carried over into the window (reached before it opened,
     not control) and still open on the first day of the quarter: (programme_id, people)."""
-    from app.referrals.models import Referral, TrialArm
 
     w = windows_cte(fy, "cc_windows")
     merged_in = merged_people("cc_merged_people")

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from app.db import db
 from app.periods import age_on, fy_bounds, quarter_of
-from app.programmes import targets
+from app.reports import counting
 from app.programmes.age_bands import age_at_reach, fine_band, target_band
 from app.referrals.ethnicity import Ethnicity
 from app.referrals.models import Sex, TrialArm
@@ -42,7 +42,7 @@ def school(db_session):
 
 
 def _rows(fy=2024, **kw):
-    return {r.person_id: r for r in targets.counted_people(fy, **kw)}
+    return {r.person_id: r for r in counting.counted_people(fy, **kw)}
 
 
 def test_case_a_carry_over_does_not_count_but_is_continuing_caseload(hospital):
@@ -51,7 +51,7 @@ def test_case_a_carry_over_does_not_count_but_is_continuing_caseload(hospital):
     reached(reading, a, date(2024, 2, 20))  # still open in May 2024
     assert a.id not in _rows()
     caseload = dict(db.session.execute(
-        targets.continuing_caseload_stmt(2024, date(2024, 4, 1), date(2024, 6, 30))).all())
+        counting.continuing_caseload_stmt(2024, date(2024, 4, 1), date(2024, 6, 30))).all())
     assert caseload[programme.id] == 1
     assert a.id in _rows(2023)  # it counted in the year it was reached
 
@@ -70,7 +70,7 @@ def test_case_c_counts_once_across_sites_in_the_quarter_of_first_reach(hospital)
     c = PersonFactory()
     first = reached(reading, c, date(2024, 5, 10))
     reached(oxford, c, date(2024, 11, 20))
-    rows = targets.counted_people(2024)
+    rows = counting.counted_people(2024)
     assert [r.person_id for r in rows].count(c.id) == 1
     row = _rows()[c.id]
     assert (row.quarter, row.referral_id, row.is_returning) == (1, first.id, False)
@@ -123,7 +123,7 @@ def test_merged_people_count_once_as_the_survivor(hospital):
     duplicate = PersonFactory(merged_into_id=survivor.id)
     reached(oxford, duplicate, date(2024, 8, 1))
     reached(reading, survivor, date(2024, 10, 1))
-    rows = targets.counted_people(2024)
+    rows = counting.counted_people(2024)
     mine = [r for r in rows if r.person_id in (survivor.id, duplicate.id)]
     assert [(r.person_id, r.quarter) for r in mine] == [(survivor.id, 2)]
 
@@ -133,11 +133,11 @@ def test_totals_and_provider_shares_add_up(hospital):
     for i in range(3):
         reached(reading, PersonFactory(), date(2024, 4 + i, 5))
     reached(oxford, PersonFactory(date_of_birth=date(1990, 1, 1)), date(2024, 10, 5))
-    totals = targets.reach_totals(2024)
-    assert totals[targets.ReachKey(programme.id, 1, "24_and_under")] == 3
-    assert totals[targets.ReachKey(programme.id, 3, "25_and_over")] == 1
-    assert len(targets.counted_people(2024, organisation_ids=[reading.provider_id])) == 3
-    assert len(targets.counted_people(2024, organisation_ids=[oxford.provider_id])) == 1
+    totals = counting.reach_totals(2024)
+    assert totals[counting.ReachKey(programme.id, 1, "24_and_under")] == 3
+    assert totals[counting.ReachKey(programme.id, 3, "25_and_over")] == 1
+    assert len(counting.counted_people(2024, organisation_ids=[reading.provider_id])) == 3
+    assert len(counting.counted_people(2024, organisation_ids=[oxford.provider_id])) == 1
 
 
 # ---------------------------------------------------------------- reference implementation
@@ -223,7 +223,7 @@ def test_sql_agrees_with_the_reference_on_random_histories(db_session, people, r
         db.session.flush()
         ids = [p.id for p in programmes]
         got = {(r.programme_id, r.person_id, r.quarter, r.age, r.band, r.fine_band, bool(r.is_returning))
-               for r in targets.counted_people(fy, programme_ids=ids)}
+               for r in counting.counted_people(fy, programme_ids=ids)}
         assert got == reference_count(fy, history, windows)
         _assert_cube_agrees(fy)
     finally:
@@ -239,7 +239,7 @@ def _assert_cube_agrees(fy: int) -> None:
     from app.referrals.ethnicity import group_of
 
     _, fy_end = fy_bounds(fy)
-    rows = targets.counted_people(fy, as_at=fy_end)
+    rows = counting.counted_people(fy, as_at=fy_end)
     cube = ReachCube(fy, fy_end)
     new = Counter((r.programme_id, r.quarter, r.band) for r in rows)
     assert {(p, q, b): n for p, by_q in cube.new_people().items() for q, by_b in by_q.items()

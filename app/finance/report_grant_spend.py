@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from app.finance.models import LineType
 from app.periods import quarter_label
-from app.reports.builders.finance_sections import finance_table, header_for, load_figures, rules_tables
+from app.finance.report_sections import finance_table, header_for, load_figures, rules_tables
 from app.documents import Chart, Column, Report, Section, Table
 
 ZERO = Decimal(0)
