@@ -19,6 +19,12 @@ from app.auth.models import User
 from app.programmes.models import Site
 
 
+# Aliases built once (building one per request cost milliseconds on every page). Each is used only inside
+# its own EXISTS, so it never correlates with a Person or Referral the outer query joins.
+_RESTRICTED_PERSON = sa.orm.aliased(Person, name="restricted_person")
+_THEIR_REFERRAL = sa.orm.aliased(Referral, name="their_referral")
+
+
 def _casework_allowed(user) -> bool:
     return bool(user and user.is_authenticated and user.can(Capability.VIEW_CASEWORK))
 
@@ -37,8 +43,7 @@ def referral_scope(user):
     if not user.sees_all_organisations:
         clauses.append(Referral.provider_id == user.organisation_id)
     if not _sees_restricted(user):
-        # An alias, so the subquery never correlates with a Person the outer query happens to join.
-        restricted = sa.orm.aliased(Person)
+        restricted = _RESTRICTED_PERSON
         clauses.append(~sa.exists().where(restricted.id == Referral.person_id, restricted.restricted.is_(True)))
     return sa.and_(sa.true(), *clauses)
 
@@ -50,7 +55,7 @@ def person_scope(user):
         return sa.false()
     clauses = []
     if not user.sees_all_organisations:
-        theirs = sa.orm.aliased(Referral)  # never correlates with a Referral the outer query joins
+        theirs = _THEIR_REFERRAL
         has_referral = sa.exists().where(theirs.person_id == Person.id, theirs.provider_id == user.organisation_id)
         clauses.append(sa.or_(Person.organisation_id == user.organisation_id, has_referral))
     if not _sees_restricted(user):

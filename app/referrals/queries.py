@@ -87,8 +87,14 @@ class _PerReferral:
         return self
 
 
+_PER_REFERRAL = _PerReferral()  # built once: it depends on nothing but the tables
+
+
+_WORKER = aliased(User, name="worker")
+
+
 def _caseload_columns(last):
-    worker = aliased(User)
+    worker = _WORKER
     cols = (Referral.id, Referral.status, Referral.referred_on, Referral.referred_at, Referral.first_contact_at,
             Referral.reached_on, Referral.trial_arm, Referral.assigned_worker_id, Referral.version_id,
             Person.given_name, Person.family_name, Person.date_of_birth, Programme.name.label("programme"),
@@ -98,7 +104,7 @@ def _caseload_columns(last):
 
 
 def _caseload_select(user):
-    last = _PerReferral()
+    last = _PER_REFERRAL
     cols, worker = _caseload_columns(last)
     return (sa.select(*cols)
             .join(Person, Person.id == Referral.person_id)
@@ -122,7 +128,7 @@ def my_caseload(user, today: date):
 
 def my_caseload_summary(user):
     """Every open referral of the worker, as the few values the "needs doing" counts need (one query)."""
-    last = _PerReferral()
+    last = _PER_REFERRAL
     return db.session.execute(
         sa.select(Referral.id, Referral.referred_on, Referral.trial_arm, last.last_contact_at, last.last_measure_on)
         .where(referral_scope(user), Referral.assigned_worker_id == user.id,
