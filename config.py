@@ -87,6 +87,21 @@ class Base:
     SESSION_ABSOLUTE_HOURS = int(_env("SESSION_ABSOLUTE_HOURS", "12"))
     LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCKOUT_MINUTES = int(_env("LOGIN_LOCKOUT_MINUTES", "15"))
+    # Rate limits (SECURITY.md §4, app/limits.py). REDIS_URL makes every worker count against the same numbers;
+    # without it each process counts on its own (see app/limits.py for what that means).
+    REDIS_URL = _env("REDIS_URL")
+    RATELIMIT_STORAGE_URI = _env("REDIS_URL") or "memory://"
+    RATELIMIT_STORAGE_OPTIONS = ({"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if _env("REDIS_URL")
+                                 else {})
+    RATELIMIT_KEY_PREFIX = _env("RATELIMIT_KEY_PREFIX", "waypoint")
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not refuse every request ...
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # ... counting carries on in memory until it is back
+    # How many gunicorn workers share this app (the production gate refuses memory storage with more than one).
+    WAYPOINT_WORKERS = int(_env("WAYPOINT_WORKERS", _env("WEB_CONCURRENCY", "1")) or "1")
+    # Idempotency keys (app/idempotency.py) are kept this long, then purged.
+    IDEMPOTENCY_KEEP_HOURS = int(_env("IDEMPOTENCY_KEEP_HOURS", "24"))
     # Retention (SECURITY.md §10): years after closure before anonymisation.
     RETENTION_YEARS = int(_env("RETENTION_YEARS", "6"))
     DEMO_PASSWORD = _env("WAYPOINT_DEMO_PASSWORD", "waypoint-demo-2024")
@@ -114,6 +129,9 @@ class Test(Base):
     # CSRF stays on in tests: the test client adds the token (DESIGN.md §4.7).
     WTF_CSRF_ENABLED = True
     ARGON2_FAST = True  # cheaper hashes so the suite stays quick
+    # Each test starts with no counts (tests/conftest.py resets them); tests that need Redis set it themselves.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_OPTIONS: dict = {}
 
 
 class Production(Base):

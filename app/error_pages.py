@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.auth.policies import person_for_route
 from app.errors import ConflictError, DomainError
+from app.limits import RateLimitExceeded, retry_after_seconds
 from app import audit
 from app.db import db
 
@@ -40,6 +41,26 @@ def _too_large(limit: int | None) -> str:
             "quarter at a time, or save a spreadsheet as CSV, which is smaller.")
 
 
+def _wait_words(seconds: int | None) -> str:
+    if not seconds:
+        return "a few minutes"
+    minutes = max(1, round(seconds / 60))
+    if seconds < 90:
+        return "a minute" if seconds > 45 else f"{seconds} seconds"
+    if minutes < 120:
+        return f"{minutes} minutes"
+    return f"{round(minutes / 60)} hours"
+
+
+def _too_many(exc: HTTPException) -> str:
+    """The 429 page in plain words: what happened, how long to wait, what else to do."""
+    wait = _wait_words(retry_after_seconds(exc) if isinstance(exc, RateLimitExceeded) else None)
+    if (request.endpoint or "").startswith("auth."):
+        return (f"There have been too many attempts from here. For your security, wait {wait} and then try again. "
+                "If you have forgotten your password, ask your administrator to reset it.")
+    return f"There have been too many requests from here. Wait {wait} and then try again."
+
+
 def _audit_refusal(code: int) -> None:
     """A signed-in person refused a page, or asking for a record out of their scope, is audited
     (SECURITY.md §3): a run of 404s on ids is what probing another provider's records looks like."""
@@ -71,6 +92,8 @@ def register_errorhandlers(app) -> None:
         desc = exc.description if exc.code in (400, 405, 409, 429) else None
         if exc.code == 413:
             desc = _too_large(app.config.get("MAX_CONTENT_LENGTH"))
+        if exc.code == 429:
+            desc = _too_many(exc)
         return _render(exc.code or 500, desc)
 
     @app.errorhandler(DomainError)

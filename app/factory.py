@@ -16,6 +16,7 @@ from app.cli import register_commands
 from app.db import db
 from app.error_pages import register_errorhandlers as _register_error_pages
 from app.extensions import csrf, login_manager, migrate
+from app.limits import limiter
 from app.finance import bp as finance_bp
 from app.finance import views as _finance_views  # noqa: F401
 from app.main import bp as main_bp
@@ -59,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), compare_type=True,
                      render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to see this page."

@@ -1,6 +1,7 @@
 """Imports every model so the metadata (migrations, tests) sees the whole schema."""
 from app.audit import AuditEvent  # noqa: F401
 from app.auth.models import Organisation, User, UserSession  # noqa: F401
+from app.idempotency import IdempotencyKey  # noqa: F401
 from app.programmes.models import (  # noqa: F401
     CountingWindow, Programme, Site, Target, TrainingAttendee, TrainingEvent,
 )

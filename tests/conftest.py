@@ -107,6 +107,16 @@ class _OneSessionPerTest(sa.orm.scoped_session):
         sa.orm.scoped_session.remove(session)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Every test starts with no rate-limit counts (the suite signs in from one address many times)."""
+    if "app" in request.fixturenames:
+        from app.limits import reset
+
+        reset()
+    yield
+
+
 @pytest.fixture
 def db_session(app, _db_transaction):
     return _db_transaction
