@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Flask, request, url_for
 from flask_login import current_user
 
 from app.auth.roles import Capability as C
+from app.documents import formatting as documents_formatting
 
 # (label, endpoint, capability) — the first matching capability shows the item.
 NAVIGATION = [
@@ -36,17 +37,27 @@ def format_datetime(value) -> str:
     return format_date(value, "%-d %b %Y %H:%M")
 
 
+# Every page formats money and percentages through these filters, which use the document engine's own
+# formatting (the PDF, XLSX and HTML of a report read the same): ``money`` (£1,510,000 / £15,041.10),
+# ``percent`` for a fraction (0.551 → 55.1%) and ``points`` for a figure already in percentage points
+# (a match requirement of 20, 20.0 or Decimal("2E+1") → 20%).
+
+
 def format_money(value) -> str:
-    if value is None:
+    if value is None or value == "":
         return "—"
-    value = Decimal(value)
-    return f"£{value:,.2f}" if value != value.to_integral() else f"£{value:,.0f}"
+    return documents_formatting.format_money(Decimal(str(value)))
 
 
 def format_percent(value, places: int = 1) -> str:
-    if value is None:
+    if value is None or value == "":
         return "—"
-    return f"{Decimal(value) * 100:.{places}f}%"
+    pct = (Decimal(str(value)) * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{abs(pct) if pct == 0 else pct:,.{places}f}%"  # computed figures: always `places` decimals
+
+
+def format_points(value, places: int = 1) -> str:
+    return documents_formatting.format_points(value, places)
 
 
 def format_number(value) -> str:
@@ -58,7 +69,7 @@ def format_number(value) -> str:
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=format_date, datetime=format_datetime, money=format_money,
-        percent=format_percent, number=format_number,
+        percent=format_percent, points=format_points, number=format_number,
     )
 
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions

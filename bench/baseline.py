@@ -39,6 +39,12 @@ WITH w AS (
                             ORDER BY r.reached_on, r.id) AS rn
   FROM referrals r JOIN people pe ON pe.id = r.person_id JOIN w ON w.programme_id = r.programme_id
   WHERE r.reached_on >= w.s AND r.reached_on <= w.e AND r.reached_on <= :q_end AND r.trial_arm <> 'control'
+    AND NOT EXISTS (  -- case H: a re-referral while still continuing caseload is not new
+      SELECT 1 FROM referrals e
+      WHERE e.programme_id = r.programme_id AND e.reached_on < w.s AND e.trial_arm <> 'control'
+        AND (e.closed_on IS NULL OR e.closed_on >= r.reached_on)
+        AND (e.person_id = COALESCE(pe.merged_into_id, pe.id)
+             OR e.person_id IN (SELECT m.id FROM people m WHERE m.merged_into_id = COALESCE(pe.merged_into_id, pe.id))))
 ), aged AS (
   SELECT f.programme_id, f.reached_on, {age} AS age
   FROM ranked f JOIN people s ON s.id = f.person WHERE f.rn = 1

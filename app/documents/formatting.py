@@ -76,6 +76,21 @@ def format_percent(value: Decimal | int) -> str:
     return f"{pct:,.1f}%"
 
 
+def format_points(value: Decimal | int | float | str | None, places: int = 1) -> str:
+    """A figure already in percentage points (a setting such as the match requirement) as a person reads
+    it: at most ``places`` decimals, trailing zeros dropped, never an exponent. 20, 20.0, Decimal("2E+1")
+    → ``20%``; 0.5 → ``0.5%``; 20.55 → ``20.6%``; None → ``—``."""
+    if value is None or value == "":
+        return "—"
+    pct = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if pct == 0:
+        pct = abs(pct)
+    text = f"{pct:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
 def format_cell(value: Any, kind: str, *, pence: bool | None = None) -> str:
     """A cell value as a person reads it.
 

@@ -287,20 +287,17 @@ def _checks(f: YearFigures) -> list[RulePair]:
                  "of_interventions_plus_evaluation": "10% rule, stricter: evaluation ÷ (interventions + evaluation)"}
 
     def match(plan: bool) -> rules.RuleResult:
+        # Judged the same way on plan and outturn (DOMAIN.md §4, decided): accepted counts; pledged and
+        # evidenced amounts are what would cover a shortfall ("at risk"), never counted.
         cash = in_kind = at_risk = ZERO
         for m in f.match_lines:
-            counts = plan or m.status is MatchStatus.ACCEPTED
-            if counts and m.kind is MatchKind.CASH:
+            if m.status is MatchStatus.ACCEPTED and m.kind is MatchKind.CASH:
                 cash += m.year
-            elif counts:
+            elif m.status is MatchStatus.ACCEPTED:
                 in_kind += m.year
             else:
                 at_risk += m.year
-        result = rules.match_funding(cash, in_kind, at_risk, grant, f.grant.match_pct, final=final and not plan)
-        if plan:
-            result = replace(result, message=result.message.replace(
-                "Accepted match funding", "Match funding pledged, evidenced or accepted", 1))
-        return result
+        return rules.match_funding(cash, in_kind, at_risk, grant, f.grant.match_pct, final=final and not plan)
 
     plan_profile = {q: sum((line.forecast[q] for line in f.lines), ZERO) for q in QUARTERS}
     out_profile = {q: f.quarter_total(q) for q in QUARTERS}

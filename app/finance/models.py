@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import LabelledEnum, Model, str_enum
+from app.documents.formatting import format_points
 from app.periods import fy_label
 
 MONEY = sa.Numeric(12, 2, asdecimal=True)
@@ -69,7 +70,7 @@ class GrantYear(Model):
 
     @property
     def match_pct_text(self) -> str:
-        return f"{self.match_pct.normalize():f}%"
+        return format_points(self.match_pct)
 
 
 class BudgetLine(Model):

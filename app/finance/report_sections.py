@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app.db import db
+from app.documents.formatting import format_points
 from app.finance import figures as fig
 from app.finance import rules
 from app.finance.models import GrantYear, LineType
@@ -155,7 +156,7 @@ def match_summary_table(f: fig.YearFigures) -> Table:
     accepted_cash = d.get("accepted_cash", ZERO)
     accepted_in_kind = d.get("accepted_in_kind", ZERO)
     rows = [
-        {"item": f"Required: {f.grant.match_pct.normalize():f}% of the {rules.format_money(f.grant.allocation)} grant",
+        {"item": f"Required: {format_points(f.grant.match_pct)} of the {rules.format_money(f.grant.allocation)} grant",
          "amount": f.match_required},
         {"item": "Accepted cash", "amount": accepted_cash},
         {"item": "Accepted in kind", "amount": accepted_in_kind},

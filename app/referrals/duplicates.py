@@ -31,3 +31,14 @@ def likely_same(a: dict, b: dict) -> str | None:
     if a["name_key"] == b["name_key"] and (not a.get("dob") or not b.get("dob")):
         return "Same name, one has no date of birth"
     return None
+
+
+AGE_TOLERANCE = 2  # years either side: estimates are rough
+
+
+def plausible_age_match(estimated_age: int | None, estimated_on: date | None, candidate_age: int | None) -> bool:
+    """Without a date of birth, a same-name record is still a candidate unless both ages are known and are
+    more than ``AGE_TOLERANCE`` years apart (``candidate_age`` is the candidate's age as at ``estimated_on``)."""
+    if estimated_age is None or candidate_age is None:
+        return True
+    return abs(estimated_age - candidate_age) <= AGE_TOLERANCE

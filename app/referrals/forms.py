@@ -135,6 +135,10 @@ class PersonForm(FlaskForm):
                                  latest_today=True, validators=[Optional()])
     estimated_age = WholeNumberField("Estimated age, if the date of birth is not known", example=15,
                                      validators=[Optional(), NumberRange(min=0, max=120, message="Enter an age from 0 to 120")])
+    estimated_on = GovDateField("Date the age was estimated", earliest=EARLIEST, latest_today=True,
+                                validators=[Optional()],
+                                description="The estimate is as at this date. Leave blank to use the referral "
+                                            "date (or today, if no referral is being recorded).")
     sex = enum_select(Sex, "Sex", blank="Not recorded yet", validators=[Optional()])
     gender_identity = StringField("Gender identity (optional)", widget=GovTextInput(),
                                   validators=[Optional(), Length(max=100)])
@@ -254,5 +258,5 @@ class NewPersonReferralForm(PersonForm, ReferralForm):
     confirm_different = None  # asked as "is this one of these people?" when the duplicate check finds someone
     submit = SubmitField("Record referral", widget=GovSubmitInput())
 
-    PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "estimated_age", "sex", "ethnicity",
+    PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "estimated_age", "estimated_on", "sex", "ethnicity",
                      "gender_identity", "home_area", "nhs_number", "police_reference")

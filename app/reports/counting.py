@@ -9,6 +9,10 @@ The rule:
 3. Carry-over is excluded: a referral reached before the window opens never counts in it (it is
    "continuing caseload"). A person reached again in a new referral inside the window counts, and is
    flagged *returning* when an earlier referral of theirs to the programme closed before that reach.
+   Case H: a referral reached while the person is still *continuing caseload* of the programme (an
+   earlier, non-control referral of theirs reached before the window opened and not closed before this
+   reach) is a *re-referral* and never counts: they are already being supported. The rule is per
+   referral: once the carried-over referral has closed, a later referral of theirs can count (returning).
 4. Once per person per (programme, FY), across referrals and sites; merged people count as the
    person they were merged into (``COALESCE(merged_into_id, id)``).
 5. The age band is fixed by completed years on the reach date of that person's first counted
@@ -44,6 +48,7 @@ __all__ = [
     "continuing_caseload_stmt",
     "counted_people",
     "counted_people_stmt",
+    "re_referrals_stmt",
     "fy_quarter_sql",
     "reach_totals",
     "windows_cte",
@@ -130,6 +135,24 @@ def merged_people(name: str = "merged_people"):
     return (sa.select(Person.id, Person.merged_into_id).where(Person.merged_into_id.is_not(None))
             .cte(name).prefix_with("MATERIALIZED"))
 
+def _continuing_on_reach(person_key, programme_id, reached_on, window_start, name="carried"):
+    """True when the person (``person_key``, the surviving id) still had a carried-over referral to the
+    programme open on ``reached_on``: reached before ``window_start``, not control, not closed before
+    ``reached_on`` (case H). Two index-friendly branches, as for *returning*."""
+    carried = aliased(Referral, name=name)
+    merged = aliased(Person, name=f"{name}_merged")
+    still_open = sa.and_(
+        carried.programme_id == programme_id,
+        carried.reached_on.is_not(None),
+        carried.reached_on < window_start,
+        carried.trial_arm != TrialArm.CONTROL,
+        sa.or_(carried.closed_on.is_(None), carried.closed_on >= reached_on),
+    )
+    return sa.or_(
+        sa.exists().where(carried.person_id == person_key, still_open),
+        sa.exists().where(merged.merged_into_id == person_key, carried.person_id == merged.id, still_open),
+    )
+
 
 @dataclass(frozen=True)
 class ReachKey:
@@ -170,6 +193,7 @@ def counted_people_stmt(fy: int, *, programme_ids: Iterable[int] | None = None, 
         Referral.reached_on >= w.c.starts_on,
         Referral.reached_on <= w.c.ends_on,
         Referral.trial_arm != TrialArm.CONTROL,
+        sa.not_(_continuing_on_reach(person_key, Referral.programme_id, Referral.reached_on, w.c.starts_on)),
     ]
     if as_at is not None:
         reach_conditions.append(Referral.reached_on <= as_at)
@@ -279,6 +303,34 @@ def continuing_caseload_stmt(fy: int, quarter_start: date, quarter_end: date, *,
             Referral.trial_arm != TrialArm.CONTROL,
             sa.or_(Referral.closed_on.is_(None), Referral.closed_on >= quarter_start),
             w.c.starts_on <= quarter_end,
+        )
+        .group_by(Referral.programme_id)
+    )
+    if organisation_ids is not None:
+        stmt = stmt.where(Referral.provider_id.in_(list(organisation_ids)))
+    return stmt
+
+
+def re_referrals_stmt(fy: int, as_at: date, *, organisation_ids: Iterable[int] | None = None):
+    """Re-referrals of continuing caseload (case H) per programme, year to date: referrals reached inside
+    the window up to ``as_at``, not control, while the person was still continuing caseload. They are
+    support delivered, not new people: (programme_id, referrals)."""
+
+    w = windows_cte(fy, "rr_windows")
+    merged_in = merged_people("rr_merged_people")
+    person_key = sa.func.coalesce(merged_in.c.merged_into_id, Referral.person_id)
+    stmt = (
+        sa.select(Referral.programme_id, sa.func.count().label("referrals"))
+        .outerjoin(merged_in, merged_in.c.id == Referral.person_id)
+        .join(w, w.c.programme_id == Referral.programme_id)
+        .where(
+            Referral.reached_on >= sa.select(sa.func.min(w.c.starts_on)).scalar_subquery(),
+            Referral.reached_on >= w.c.starts_on,
+            Referral.reached_on <= w.c.ends_on,
+            Referral.reached_on <= as_at,
+            Referral.trial_arm != TrialArm.CONTROL,
+            _continuing_on_reach(person_key, Referral.programme_id, Referral.reached_on, w.c.starts_on,
+                                 name="rr_carried"),
         )
         .group_by(Referral.programme_id)
     )

@@ -73,7 +73,7 @@ def _progress(bl: BandLine, fraction: Decimal) -> BandLine:
 
 
 def build(fy: int, as_at: date, organisation_ids=None) -> list[ProgrammeLine]:
-    programmes, _, _ = queries.programmes_with_sites()
+    programmes, _, _ = queries.programmes_with_sites(fy)
     targets = queries.targets_for(fy)
     people = queries.new_people(fy, as_at, organisation_ids)
     trained = queries.professionals_trained(fy, as_at)

@@ -11,7 +11,7 @@ from app.auth.models import Organisation
 from app.db import db
 from app.periods import fy_bounds, quarter_bounds
 from app.reports import counting
-from app.programmes.models import Programme, Site, Target, TargetMeasure, TrainingAttendee, TrainingEvent
+from app.programmes.models import CountingWindow, Programme, Site, Target, TargetMeasure, TrainingAttendee, TrainingEvent
 from app.referrals.ethnicity import Ethnicity, group_of
 from app.periods import fy_of
 from app.referrals.models import Contact, Referral, TrialArm
@@ -24,9 +24,30 @@ NEW_PEOPLE_BANDS = ("24_and_under", "25_and_over", "not_known")
 BAND_MEASURE = {"24_and_under": TargetMeasure.NEW_24_AND_UNDER, "25_and_over": TargetMeasure.NEW_25_AND_OVER}
 
 
-def programmes_with_sites():
-    """Programmes in report order with their sites' settings and providers (configuration, a few rows)."""
-    programmes = db.session.execute(sa.select(Programme).order_by(Programme.ho_category, Programme.name)).scalars().all()
+def ran_in_year_sql(fy: int):
+    """A programme ran in ``fy`` (DOMAIN.md §5 D) when it has a target or a counting window for the year, a
+    referral received or reached in it, a training event in it, or a site set up by the end of it."""
+    start, end = fy_bounds(fy)
+    end_ts = _midnight(end + timedelta(days=1))
+    pid = Programme.id
+    return sa.or_(
+        sa.exists().where(Target.programme_id == pid, Target.fy == fy),
+        sa.exists().where(CountingWindow.programme_id == pid, CountingWindow.fy == fy),
+        sa.exists().where(Referral.programme_id == pid, Referral.referred_on >= start, Referral.referred_on <= end),
+        sa.exists().where(Referral.programme_id == pid, Referral.reached_on >= start, Referral.reached_on <= end),
+        sa.exists().where(TrainingEvent.programme_id == pid, TrainingEvent.held_on >= start,
+                          TrainingEvent.held_on <= end),
+        sa.exists().where(Site.programme_id == pid, Site.created_at < sa.literal(end_ts, sa.DateTime)),
+    )
+
+
+def programmes_with_sites(fy: int | None = None):
+    """Programmes in report order with their sites' settings and providers (configuration, a few rows);
+    with ``fy``, only the programmes that ran in that year."""
+    stmt = sa.select(Programme).order_by(Programme.ho_category, Programme.name)
+    if fy is not None:
+        stmt = stmt.where(ran_in_year_sql(fy))
+    programmes = db.session.execute(stmt).scalars().all()
     rows = db.session.execute(
         sa.select(Site.programme_id, Site.setting, Organisation.name)
         .join(Organisation, Organisation.id == Site.provider_id)

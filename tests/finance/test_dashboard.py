@@ -95,9 +95,9 @@ def test_constable_ending_30_september_fails_by_7958_90(client, world):
     page = client.get("/finance/years/2025").get_data(as_text=True)
     assert 'data-testid="match-shortfall">£7,958.90<' in page
     assert "fail, £7,958.90 short." in page
-    # In-year (as at Q2) the same shortfall is "at risk", not yet a fail.
+    # In-year (as at Q2) the same shortfall with nothing promised to cover it is a fail too (decided, §4).
     in_year = year_figures(grant, 2).check("match_funding").outturn
-    assert in_year.status == "at_risk" and in_year.shortfall == D("7958.90")
+    assert in_year.status == "fail" and in_year.shortfall == D("7958.90")
     print("\nconstable to 30 Sep: £294,041.10, fail by £7,958.90")
 
 
@@ -108,7 +108,8 @@ def test_pledges_are_at_risk_and_do_not_count(app, world):
     pair = year_figures(grant).check("match_funding")
     assert pair.outturn.numerator == D("309000")
     assert pair.outturn.details["at_risk"] == D("8000")
-    assert pair.plan.numerator == D("317000")  # the plan counts every pledge
+    assert pair.plan.numerator == D("309000")  # plan and outturn are judged the same way
+    assert pair.plan.details["at_risk"] == D("8000")
 
 
 def test_outturn_is_actual_to_date_plus_forecast_for_later_quarters(app, world):

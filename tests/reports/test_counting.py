@@ -106,6 +106,26 @@ def test_case_g_control_arm_never_counts(hospital):
     assert g.id not in _rows()
 
 
+def test_case_h_re_referral_of_continuing_caseload_is_not_new(hospital):
+    programme, reading, oxford = hospital
+    h = PersonFactory()
+    reached(reading, h, date(2024, 2, 20))  # still open: continuing caseload
+    reached(oxford, h, date(2024, 7, 3))  # new A&E attendance
+    assert h.id not in _rows()
+    rr = dict(db.session.execute(counting.re_referrals_stmt(2024, date(2025, 3, 31))).all())
+    assert rr[programme.id] == 1
+
+
+def test_case_h_ends_when_the_carried_over_referral_closes(hospital):
+    programme, reading, _ = hospital
+    h = PersonFactory()
+    reached(reading, h, date(2024, 2, 20), closed_on=date(2024, 8, 1))
+    reached(reading, h, date(2024, 7, 3))  # re-referral while still open
+    reached(reading, h, date(2024, 10, 9))  # after it closed: new, returning
+    row = _rows()[h.id]
+    assert (row.quarter, row.is_returning) == (3, True)
+
+
 def test_age_not_known_counts_with_no_band_and_estimates_move_on(hospital):
     _, reading, _ = hospital
     unknown = PersonFactory(date_of_birth=None)
@@ -152,6 +172,11 @@ def reference_count(fy: int, referrals: list[dict], windows: dict[int, tuple[dat
             continue
         key = (r["programme_id"], r["person_key"])
         if key in counted:
+            continue
+        # Case H: still continuing caseload on this reach (carried over, not control, not closed before it).
+        if any(o["person_key"] == r["person_key"] and o["programme_id"] == r["programme_id"]
+               and o["reached_on"] is not None and o["reached_on"] < start and o["arm"] is not TrialArm.CONTROL
+               and (o["closed_on"] is None or o["closed_on"] >= r["reached_on"]) for o in referrals):
             continue
         p = r["person"]
         age = age_at_reach(p["dob"], p["est_age"], p["est_on"], r["reached_on"])

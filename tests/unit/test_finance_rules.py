@@ -249,14 +249,30 @@ def test_worked_constable_secondment_ending_30_september() -> None:
 def test_pledged_match_is_at_risk_and_never_counts() -> None:
     in_kind = D("244041.10")
     result = match_funding(CASH_2024, in_kind, D("10000"), GRANT_2024, 20)
-    # Accepted + pledged would be £304,041.10 (enough), but only accepted counts.
-    assert result.status is RuleStatus.FAIL
+    # Accepted + pledged would be £304,041.10 (enough), but only accepted counts: at risk (decided, §4),
+    # at year end as in year.
+    assert result.status is RuleStatus.AT_RISK
     assert result.numerator == D("294041.10")
     assert result.details["at_risk"] == D("10000")
     assert result.details["accepted_plus_at_risk"] == D("304041.10")
-    assert "A further £10,000 pledged but not yet accepted is at risk" in result.message
+    assert "A further £10,000 pledged or evidenced but not yet accepted is at risk" in result.message
     in_year = match_funding(CASH_2024, in_kind, D("10000"), GRANT_2024, 20, final=False)
     assert in_year.status is RuleStatus.AT_RISK
+
+
+@pytest.mark.parametrize("final", [True, False])
+@pytest.mark.parametrize("promised, status", [
+    (D("0"), RuleStatus.FAIL),  # nothing promised: fail, in year too
+    (D("7958.89"), RuleStatus.FAIL),  # a penny short even if it all arrives
+    (D("7958.90"), RuleStatus.AT_RISK),  # exactly covers the shortfall
+    (D("50000"), RuleStatus.AT_RISK),
+])
+def test_match_status_pass_at_risk_fail_as_decided(final, promised, status) -> None:
+    in_kind = D("244041.10")  # + £50,000 cash = £294,041.10, £7,958.90 short of £302,000
+    result = match_funding(CASH_2024, in_kind, promised, GRANT_2024, 20, final=final)
+    assert result.status is status
+    assert result.shortfall == D("7958.90")
+    assert match_funding(CASH_2024, D("252000"), promised, GRANT_2024, 20, final=final).status is RuleStatus.PASS
 
 
 def test_match_with_zero_grant_is_not_applicable() -> None:

@@ -6,7 +6,7 @@ Worked figures, 2024-25: required 20% × £1,510,000 = £302,000; £259,000 in k
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from types import MappingProxyType
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -16,9 +16,11 @@ from app.finance.rules.core import (
     PENNY,
     ZERO,
     RuleResult,
+    RuleStatus,
+    displayed_ratio,
     exact_number,
+    exact_ratio,
     format_money,
-    minimum_rule,
     money,
     not_applicable,
     pence_up,
@@ -64,13 +66,19 @@ def match_funding(
     final: bool = True,
     at_risk_margin: Decimal = ZERO,
 ) -> RuleResult:
-    """Match rule: accepted cash + accepted in-kind must be at least ``pct`` per cent of the grant.
+    """Match rule (DOMAIN.md §4, decided): accepted cash + accepted in-kind against ``pct`` per cent of the grant.
 
-    ``pledged_at_risk`` (pledged, or evidenced but not yet accepted) never
-    counts towards the requirement; it is reported as at risk in ``details``
-    and the message. 2024-25: £259,000 in-kind + £50,000 cash = £309,000, 20.5%
-    of £1,510,000 — pass.
+    - **pass** when accepted ≥ required;
+    - **at risk** when accepted < required ≤ accepted + ``pledged_at_risk`` (pledged or evidenced, not yet
+      accepted): the shortfall would be covered if what is promised arrives;
+    - **fail** when even that falls short.
+
+    The same judgement on plan and outturn, in year and at year end (``final`` and ``at_risk_margin`` are
+    accepted for a uniform signature with the other rules and do not change it). Promised money never
+    counts towards the requirement; it is reported in ``details`` and the message. 2024-25: £259,000
+    in-kind + £50,000 cash = £309,000, 20.5% of £1,510,000 — pass.
     """
+    del final, at_risk_margin  # the match judgement is the same in year and at year end (decided)
     cash = money(accepted_cash, "accepted cash")
     in_kind = money(accepted_in_kind, "accepted in-kind")
     at_risk = money(pledged_at_risk, "pledged match funding")
@@ -85,7 +93,7 @@ def match_funding(
         "accepted_plus_at_risk": accepted + at_risk,
     }
     at_risk_text = (
-        f" A further {format_money(at_risk)} pledged but not yet accepted is at risk and not counted."
+        f" A further {format_money(at_risk)} pledged or evidenced but not yet accepted is at risk and not counted."
         if at_risk > 0
         else ""
     )
@@ -98,19 +106,24 @@ def match_funding(
             "No grant is recorded, so the match funding rule does not apply." + at_risk_text,
             **details,
         )
-    result = minimum_rule(
-        name="match_funding",
-        numerator=accepted,
-        denominator=grant,
-        threshold=rate,
-        exact_required=rate * grant,
-        final=final,
-        at_risk_margin=at_risk_margin,
-        describe=f"Accepted match funding is {format_money(accepted)}, {{shown}} of the grant "
-        f"(required {threshold_text(rate)}, {{required}}): ",
-        details={**details, "required": pence_up(rate * grant)},
+    exact_required = rate * grant
+    required = pence_up(exact_required)
+    shortfall = pence_up(max(exact_required - accepted, ZERO))
+    ratio = exact_ratio(accepted, grant)
+    if accepted >= exact_required:
+        status, outcome = RuleStatus.PASS, "pass."
+    elif accepted + at_risk >= exact_required:
+        status, outcome = RuleStatus.AT_RISK, (
+            f"at risk, {format_money(shortfall)} short until the promised match is accepted.")
+    else:
+        status, outcome = RuleStatus.FAIL, f"fail, {format_money(shortfall)} short."
+    message = (f"Accepted match funding is {format_money(accepted)}, {displayed_ratio(ratio, rate)} of the grant "
+               f"(required {threshold_text(rate)}, {format_money(required)}): {outcome}{at_risk_text}")
+    return RuleResult(
+        name="match_funding", threshold=rate, numerator=accepted, denominator=grant, ratio=ratio,
+        status=status, shortfall=shortfall, message=message, required=required,
+        details=MappingProxyType({**details, "required": required}),
     )
-    return replace(result, message=result.message + at_risk_text)
 
 
 def seconded_days_in_fy(starts_on: date, ends_on: date | None, fy: int) -> int:

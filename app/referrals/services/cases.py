@@ -118,7 +118,8 @@ def refer_new_person(actor, person_values: dict, *, confirm_different: bool = Fa
     runs first; if the referral is refused (say, an age override without a reason) the person is not kept
     either, because the view rolls the whole request back."""
 
-    person = create_person(actor, person_values, confirm_different=confirm_different)
+    person = create_person(actor, person_values, confirm_different=confirm_different,
+                           estimate_default=referral.get("referred_on"))
     return submit_referral(actor, person, **referral)
 
 

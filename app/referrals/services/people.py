@@ -10,6 +10,8 @@ from app.auth.policies import person_scope
 from app.auth.roles import Capability
 from app.db import db, utcnow
 from app.errors import DomainError
+from app.programmes.age_bands import age_at_reach
+from app.referrals import duplicates
 from app.referrals.models import Person, Referral
 from app.referrals.names import fold, name_key, normalise_nhs_number, valid_nhs_number
 from app.referrals.services._common import check_version, clean, flush, require
@@ -38,22 +40,31 @@ def find_people(actor, *, text: str | None = None, date_of_birth: date | None = 
 
 
 def duplicates_of(actor, *, given_name: str, family_name: str, date_of_birth: date | None,
-                  nhs_number: str | None, exclude_id: int | None = None) -> list[Person]:
-    """The deterministic duplicate key (DOMAIN.md §3.4): normalised names + DOB, or NHS number."""
+                  nhs_number: str | None, exclude_id: int | None = None, estimated_age: int | None = None,
+                  estimated_on: date | None = None) -> list[Person]:
+    """The deterministic duplicate key (DOMAIN.md §3.4): normalised names + DOB, or NHS number. With no
+    date of birth, the normalised names alone (narrowed by the estimated age where one is given), so a
+    second record is never made without asking "is this one of these people?"."""
     key = name_key(given_name, family_name)
     nhs = normalise_nhs_number(nhs_number)
     tests = []
     if date_of_birth:
-        tests.append(sa.and_(Person.name_key == key, Person.date_of_birth == date_of_birth))
+        tests.append(sa.and_(Person.name_key == key, sa.or_(Person.date_of_birth == date_of_birth,
+                                                             Person.date_of_birth.is_(None))))
+    else:
+        tests.append(Person.name_key == key)
     if nhs:
         tests.append(Person.nhs_number == nhs)
-    if not tests:
-        return []
     stmt = (sa.select(Person).where(person_scope(actor), Person.merged_into_id.is_(None), sa.or_(*tests))
-            .order_by(Person.id).limit(10))
+            .order_by(Person.id).limit(20))
     if exclude_id:
         stmt = stmt.where(Person.id != exclude_id)
-    return list(db.session.execute(stmt).scalars())
+    found = list(db.session.execute(stmt).scalars())
+    if date_of_birth is None and estimated_age is not None:
+        on = estimated_on or date.today()
+        found = [p for p in found if (nhs and p.nhs_number == nhs) or duplicates.plausible_age_match(
+            estimated_age, on, age_at_reach(p.date_of_birth, p.estimated_age, p.estimated_on, on))]
+    return found[:10]
 
 
 def _checked_values(values: dict) -> dict:
@@ -73,6 +84,13 @@ def _checked_values(values: dict) -> dict:
     age = out.get("estimated_age")
     if age is not None and not 0 <= age <= 120:
         raise DomainError("Estimated age must be between 0 and 120", "estimated_age")
+    estimated_on = values.get("estimated_on")
+    if estimated_on is not None:
+        if estimated_on > date.today():
+            raise DomainError("The date the age was estimated must be today or in the past", "estimated_on")
+        if dob is not None and estimated_on < dob:
+            raise DomainError("The date the age was estimated must be after the date of birth", "estimated_on")
+    out["estimated_on"] = estimated_on
     if "nhs_number" in out:
         raw = clean(out["nhs_number"])
         if raw and not valid_nhs_number(raw):
@@ -84,28 +102,45 @@ def _checked_values(values: dict) -> dict:
     return out
 
 
-def _apply(person: Person, values: dict) -> dict:
+def _apply(person: Person, values: dict, *, estimate_default: date | None = None) -> dict:
+    """Copy the checked values onto ``person``. An estimated age is held *as at* a date (DOMAIN.md §3.5):
+    the date given, else ``estimate_default`` (the referral date when the person is recorded with their
+    referral), else today — never silently the day it was typed when a referral date is known."""
+    values = dict(values)
+    estimated_on = values.pop("estimated_on", None)
     changed = {}
     for f, v in values.items():
         if getattr(person, f) != v:
             changed[f] = getattr(v, "value", v) if not isinstance(v, date) else v.isoformat()
             setattr(person, f, v)
     person.name_key = name_key(person.given_name, person.family_name)
-    if "estimated_age" in changed:
-        person.estimated_on = date.today() if person.estimated_age is not None else None
+    if person.estimated_age is None:
+        new_on = None
+    elif estimated_on is not None:
+        new_on = estimated_on
+    elif "estimated_age" in changed or person.estimated_on is None:
+        new_on = estimate_default or date.today()
+    else:
+        new_on = person.estimated_on
+    if person.estimated_on != new_on:
+        changed["estimated_on"] = new_on.isoformat() if new_on else None
+        person.estimated_on = new_on
     return changed
 
 
-def create_person(actor, values: dict, *, confirm_different: bool = False) -> Person:
+def create_person(actor, values: dict, *, confirm_different: bool = False,
+                  estimate_default: date | None = None) -> Person:
     require(actor, Capability.RECORD_REFERRAL, "Your role cannot record people")
     values = _checked_values(values)
     if not confirm_different:
         candidates = duplicates_of(actor, given_name=values["given_name"], family_name=values["family_name"],
-                                   date_of_birth=values.get("date_of_birth"), nhs_number=values.get("nhs_number"))
+                                   date_of_birth=values.get("date_of_birth"), nhs_number=values.get("nhs_number"),
+                                   estimated_age=values.get("estimated_age"),
+                                   estimated_on=values.get("estimated_on") or estimate_default)
         if candidates:
             raise PossibleDuplicate(candidates)
     person = Person(organisation_id=actor.organisation_id)
-    changed = _apply(person, values)
+    changed = _apply(person, values, estimate_default=estimate_default)
     db.session.add(person)
     flush()
     # Only which fields were given: the audit trail must not become a second copy of the personal data.

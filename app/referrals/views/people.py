@@ -44,7 +44,7 @@ def _person_values(form: PersonForm) -> dict:
     return {
         "given_name": form.given_name.data, "family_name": form.family_name.data,
         "date_of_birth": form.date_of_birth.data, "estimated_age": form.estimated_age.data,
-        "sex": enum_or_none(Sex, form.sex.data), "ethnicity": enum_or_none(Ethnicity, form.ethnicity.data),
+        "estimated_on": form.estimated_on.data, "sex": enum_or_none(Sex, form.sex.data), "ethnicity": enum_or_none(Ethnicity, form.ethnicity.data),
         "gender_identity": form.gender_identity.data, "home_area": form.home_area.data,
         "nhs_number": form.nhs_number.data, "police_reference": form.police_reference.data,
     }

@@ -212,7 +212,7 @@ def publish(report: Report) -> Report:
 
 
 def _delivery(fy, quarter, q_start, q_end, cells, cube):
-    programmes, settings, providers = queries.programmes_with_sites()
+    programmes, settings, providers = queries.programmes_with_sites(fy)
     targets = queries.targets_for(fy)
     people = cube.new_people()
     aggregates = queries.delivery_aggregates(fy, quarter)
