@@ -12,6 +12,8 @@ from app.admin import views as _admin_views  # noqa: F401  (routes register on t
 from app.auth import bp as auth_bp
 from app.auth import views as _auth_views  # noqa: F401
 from app.auth.sessions import load_session_user
+from app.clocks import bp as clocks_bp
+from app.clocks import views as _clocks_views  # noqa: F401
 from app.cli import register_commands
 from app.db import db
 from app.error_pages import register_errorhandlers as _register_error_pages
@@ -31,6 +33,8 @@ from app.referrals.views import people as _people  # noqa: F401
 from app.reports import bp as reports_bp
 from app.reports import views as _reports_views  # noqa: F401
 from app.security import register_security
+from app.todo import bp as todo_bp
+from app.todo import views as _todo_views  # noqa: F401
 from app.sqlite import configure_sqlite
 from app.templating import register_filters
 from config import CONFIGS, config_name_from_env
@@ -91,6 +95,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(finance_bp, url_prefix="/finance")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(clocks_bp, url_prefix="/programmes")
+    app.register_blueprint(todo_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

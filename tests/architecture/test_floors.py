@@ -30,6 +30,7 @@ PURE_RULE_MODULES = {
     "app.referrals.eligibility", "app.referrals.ethnicity", "app.referrals.names", "app.referrals.transitions",
     "app.referrals.allocation", "app.referrals.followups", "app.referrals.sessions", "app.referrals.duplicates",
     "app.privacy.retention", "app.reports.suppression",
+    "app.clocks.rules",
 }
 ACCESS_MODULES = {"app.auth.policies", "app.auth.decorators"}
 EDGE_MODULES = {"app", "app.factory", "app.cli", "app.demo", "app.templating", "app.security", "app.production",

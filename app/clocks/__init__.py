@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("clocks", __name__, template_folder="templates")

@@ -1,0 +1,94 @@
+"""Reads for the to-do list: ONE query for everything open (and recently closed) in the user's scope, and one
+for recent first contacts (clock breaches after the fact). The query count does not grow with the caseload."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from app.auth.models import User
+from app.auth.policies import referral_scope
+from app.clocks.models import ProgrammeClock
+from app.db import db
+from app.programmes.models import Programme, Site
+from app.referrals.models import Contact, OutcomeMeasure, Person, Referral, TimePoint
+from app.referrals.transitions import OPEN_STATUSES, ReferralStatus
+
+EXIT_WINDOW_DAYS = 14  # a closed case stays on the list this long while its exit measure is missing
+
+
+def _contacts():
+    return (sa.select(Contact.referral_id,
+                      sa.func.max(Contact.occurred_at).label("last_contact_at"),
+                      sa.func.max(Contact.occurred_at).filter(Contact.attended.is_(True)).label("last_attended_at"))
+            .group_by(Contact.referral_id).subquery())
+
+
+def _measures():
+    def has(point):
+        return sa.func.count(OutcomeMeasure.id).filter(OutcomeMeasure.time_point == point)
+
+    return (sa.select(OutcomeMeasure.referral_id,
+                      sa.func.max(OutcomeMeasure.measured_on).label("last_measure_on"),
+                      has(TimePoint.BASELINE).label("baselines"), has(TimePoint.REVIEW).label("reviews"),
+                      has(TimePoint.EXIT).label("exits"))
+            .group_by(OutcomeMeasure.referral_id).subquery())
+
+
+def _scope(stmt, user, *, mine_only: bool, worker_id: int | None, site_id: int | None):
+    stmt = stmt.where(referral_scope(user))
+    if mine_only:
+        stmt = stmt.where(Referral.assigned_worker_id == user.id)
+    if worker_id:
+        stmt = stmt.where(Referral.assigned_worker_id == worker_id)
+    if site_id:
+        stmt = stmt.where(Referral.site_id == site_id)
+    return stmt
+
+
+def work_rows(user, today: date, *, mine_only: bool, worker_id: int | None = None, site_id: int | None = None):
+    contacts, measures, worker = _contacts(), _measures(), aliased(User)
+    stmt = (
+        sa.select(Referral.id, Referral.person_id, Referral.referred_on, Referral.referred_at, Referral.status,
+                  Referral.first_contact_at, Referral.reached_on, Referral.closed_on, Referral.trial_arm,
+                  Referral.assigned_worker_id, Referral.site_id, Person.given_name, Person.family_name,
+                  Programme.name.label("programme"), Programme.kind.label("kind"), Programme.cadence_days,
+                  Site.name.label("site"), worker.full_name.label("worker"),
+                  ProgrammeClock.id.label("clock_id"), ProgrammeClock.first_contact_within,
+                  ProgrammeClock.first_contact_unit, ProgrammeClock.amber_hours, ProgrammeClock.baseline_within_days,
+                  ProgrammeClock.review_at_weeks, ProgrammeClock.exit_at_close,
+                  contacts.c.last_contact_at, contacts.c.last_attended_at, measures.c.last_measure_on,
+                  sa.func.coalesce(measures.c.baselines, 0).label("baselines"),
+                  sa.func.coalesce(measures.c.reviews, 0).label("reviews"),
+                  sa.func.coalesce(measures.c.exits, 0).label("exits"))
+        .join(Person, Person.id == Referral.person_id)
+        .join(Programme, Programme.id == Referral.programme_id)
+        .join(Site, Site.id == Referral.site_id)
+        .outerjoin(worker, worker.id == Referral.assigned_worker_id)
+        .outerjoin(ProgrammeClock, ProgrammeClock.programme_id == Referral.programme_id)
+        .outerjoin(contacts, contacts.c.referral_id == Referral.id)
+        .outerjoin(measures, measures.c.referral_id == Referral.id)
+        .where(sa.or_(Referral.status.in_(OPEN_STATUSES),
+                      sa.and_(Referral.status == ReferralStatus.CLOSED, Referral.reached_on.is_not(None),
+                              Referral.closed_on >= today - timedelta(days=EXIT_WINDOW_DAYS))))
+    )
+    stmt = _scope(stmt, user, mine_only=mine_only, worker_id=worker_id, site_id=site_id)
+    return db.session.execute(stmt.order_by(Referral.id)).all()
+
+
+def recent_first_contacts(user, since: date, *, mine_only: bool, worker_id: int | None = None,
+                          site_id: int | None = None):
+    """Referrals since `since` whose first contact attempt was made: were they within the clock?"""
+    stmt = (
+        sa.select(Referral.id, Referral.referred_at, Referral.first_contact_at, Referral.site_id,
+                  Site.name.label("site"), Programme.kind.label("kind"), ProgrammeClock.id.label("clock_id"),
+                  ProgrammeClock.first_contact_within, ProgrammeClock.first_contact_unit, ProgrammeClock.amber_hours,
+                  ProgrammeClock.baseline_within_days, ProgrammeClock.review_at_weeks, ProgrammeClock.exit_at_close)
+        .join(Programme, Programme.id == Referral.programme_id)
+        .join(Site, Site.id == Referral.site_id)
+        .outerjoin(ProgrammeClock, ProgrammeClock.programme_id == Referral.programme_id)
+        .where(Referral.referred_on >= since, Referral.first_contact_at.is_not(None))
+    )
+    stmt = _scope(stmt, user, mine_only=mine_only, worker_id=worker_id, site_id=site_id)
+    return db.session.execute(stmt).all()

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import render_template, request
+from flask_login import current_user
+
+from app.auth.decorators import personal_data, requires
+from app.auth.roles import Capability as C
+from app.referrals import queries as referral_queries
+from app.todo import bp, items as todo_items, queries
+
+PAGE_SIZE = 50
+RECENT_DAYS = 28
+
+
+def uk_now() -> datetime:
+    return datetime.now(ZoneInfo("Europe/London")).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def todo_for(user, now: datetime, *, mine_only: bool, worker_id=None, site_id=None):
+    """The user's to-do (theirs, or for a manager their organisation's) and its counts."""
+    rows = queries.work_rows(user, now.date(), mine_only=mine_only, worker_id=worker_id, site_id=site_id)
+    found = todo_items.build(rows, now, include_unassigned=not mine_only and user.can(C.REASSIGN_REFERRAL))
+    return found, todo_items.counts(found)
+
+
+@bp.route("/todo")
+@requires(C.VIEW_CASEWORK)
+@personal_data
+def todo():
+    now = uk_now()
+    manager = current_user.can(C.VIEW_ORG_CASELOAD)
+    mine_only = not manager or request.args.get("mine") == "1"
+    worker_id, site_id = (None, None) if mine_only else (_int_arg("worker_id"), _int_arg("site_id"))
+    found, counts = todo_for(current_user, now, mine_only=mine_only, worker_id=worker_id, site_id=site_id)
+    ctx = {"items": found, "counts": counts, "now": now, "manager": manager, "mine_only": mine_only,
+           "filters": {"worker_id": worker_id, "site_id": site_id}, "page_title": "To do"}
+    page = max(_int_arg("page") or 1, 1)
+    ctx["shown"] = found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    ctx["page"], ctx["pages"] = page, max(1, -(-len(found) // PAGE_SIZE))
+    if manager and not mine_only:
+        ctx["by_worker"], ctx["by_site"] = todo_items.tallies(found)
+        ctx["breaches"] = todo_items.breaches_now(found)
+        recent = queries.recent_first_contacts(current_user, now.date() - timedelta(days=RECENT_DAYS),
+                                               mine_only=False, worker_id=worker_id, site_id=site_id)
+        ctx["clock_record"] = todo_items.recent_clock_record(recent)
+        ctx["recent_days"] = RECENT_DAYS
+        ctx["workers"] = referral_queries.worker_filter_choices(current_user)
+        ctx["sites"] = [(s.id, f"{s.programme} — {s.name}")
+                        for s in referral_queries.site_choices(current_user, active_only=False)]
+    return render_template("todo/todo.html", **ctx)
