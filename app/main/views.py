@@ -12,6 +12,7 @@ from app.main import bp, queries
 from app.periods import fy_bounds, fy_label, fy_of
 from app.programmes.models import TargetMeasure
 from app.db import db
+from app.todo.services import home_todo, uk_now
 
 
 def _today() -> date:
@@ -25,6 +26,8 @@ def home():
     user = current_user
     today = _today()
     ctx: dict = {"today": today, "page_title": "Home"}
+    if user.can(C.VIEW_CASEWORK):
+        ctx["todo"] = home_todo(user, uk_now())  # the home page leads with what is due
     if user.can(C.LOG_CONTACT):
         ctx["my_referrals"] = queries.my_open_referrals(user)
         ctx["my_counts"] = queries.my_status_counts(user)

@@ -18,22 +18,21 @@ from app.referrals.transitions import OPEN_STATUSES, ReferralStatus
 EXIT_WINDOW_DAYS = 14  # a closed case stays on the list this long while its exit measure is missing
 
 
-def _contacts():
-    return (sa.select(Contact.referral_id,
-                      sa.func.max(Contact.occurred_at).label("last_contact_at"),
-                      sa.func.max(Contact.occurred_at).filter(Contact.attended.is_(True)).label("last_attended_at"))
-            .group_by(Contact.referral_id).subquery())
+def _per_referral(table, column, *where):
+    """A value from the outer referral's own rows only, through their index (never the whole table)."""
+    return (sa.select(column).where(table.referral_id == Referral.id, *where)
+            .correlate(Referral).scalar_subquery())
 
 
-def _measures():
-    def has(point):
-        return sa.func.count(OutcomeMeasure.id).filter(OutcomeMeasure.time_point == point)
+def _activity_columns():
+    def measures(point):
+        return _per_referral(OutcomeMeasure, sa.func.count(OutcomeMeasure.id), OutcomeMeasure.time_point == point)
 
-    return (sa.select(OutcomeMeasure.referral_id,
-                      sa.func.max(OutcomeMeasure.measured_on).label("last_measure_on"),
-                      has(TimePoint.BASELINE).label("baselines"), has(TimePoint.REVIEW).label("reviews"),
-                      has(TimePoint.EXIT).label("exits"))
-            .group_by(OutcomeMeasure.referral_id).subquery())
+    return (_per_referral(Contact, sa.func.max(Contact.occurred_at)).label("last_contact_at"),
+            _per_referral(Contact, sa.func.max(Contact.occurred_at), Contact.attended.is_(True)).label("last_attended_at"),
+            _per_referral(OutcomeMeasure, sa.func.max(OutcomeMeasure.measured_on)).label("last_measure_on"),
+            measures(TimePoint.BASELINE).label("baselines"), measures(TimePoint.REVIEW).label("reviews"),
+            measures(TimePoint.EXIT).label("exits"))
 
 
 def _scope(stmt, user, *, mine_only: bool, worker_id: int | None, site_id: int | None):
@@ -48,7 +47,7 @@ def _scope(stmt, user, *, mine_only: bool, worker_id: int | None, site_id: int |
 
 
 def work_rows(user, today: date, *, mine_only: bool, worker_id: int | None = None, site_id: int | None = None):
-    contacts, measures, worker = _contacts(), _measures(), aliased(User)
+    worker = aliased(User)
     stmt = (
         sa.select(Referral.id, Referral.person_id, Referral.referred_on, Referral.referred_at, Referral.status,
                   Referral.first_contact_at, Referral.reached_on, Referral.closed_on, Referral.trial_arm,
@@ -57,18 +56,12 @@ def work_rows(user, today: date, *, mine_only: bool, worker_id: int | None = Non
                   Site.name.label("site"), worker.full_name.label("worker"),
                   ProgrammeClock.id.label("clock_id"), ProgrammeClock.first_contact_within,
                   ProgrammeClock.first_contact_unit, ProgrammeClock.amber_hours, ProgrammeClock.baseline_within_days,
-                  ProgrammeClock.review_at_weeks, ProgrammeClock.exit_at_close,
-                  contacts.c.last_contact_at, contacts.c.last_attended_at, measures.c.last_measure_on,
-                  sa.func.coalesce(measures.c.baselines, 0).label("baselines"),
-                  sa.func.coalesce(measures.c.reviews, 0).label("reviews"),
-                  sa.func.coalesce(measures.c.exits, 0).label("exits"))
+                  ProgrammeClock.review_at_weeks, ProgrammeClock.exit_at_close, *_activity_columns())
         .join(Person, Person.id == Referral.person_id)
         .join(Programme, Programme.id == Referral.programme_id)
         .join(Site, Site.id == Referral.site_id)
         .outerjoin(worker, worker.id == Referral.assigned_worker_id)
         .outerjoin(ProgrammeClock, ProgrammeClock.programme_id == Referral.programme_id)
-        .outerjoin(contacts, contacts.c.referral_id == Referral.id)
-        .outerjoin(measures, measures.c.referral_id == Referral.id)
         .where(sa.or_(Referral.status.in_(OPEN_STATUSES),
                       sa.and_(Referral.status == ReferralStatus.CLOSED, Referral.reached_on.is_not(None),
                               Referral.closed_on >= today - timedelta(days=EXIT_WINDOW_DAYS))))

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from flask import render_template, request
 from flask_login import current_user
@@ -10,25 +9,15 @@ from app.auth.decorators import personal_data, requires
 from app.auth.roles import Capability as C
 from app.referrals import queries as referral_queries
 from app.todo import bp, items as todo_items, queries
+from app.todo.services import todo_for, uk_now
 
 PAGE_SIZE = 50
 RECENT_DAYS = 28
 
 
-def uk_now() -> datetime:
-    return datetime.now(ZoneInfo("Europe/London")).replace(tzinfo=None, second=0, microsecond=0)
-
-
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
     return int(value) if value.isdigit() else None
-
-
-def todo_for(user, now: datetime, *, mine_only: bool, worker_id=None, site_id=None):
-    """The user's to-do (theirs, or for a manager their organisation's) and its counts."""
-    rows = queries.work_rows(user, now.date(), mine_only=mine_only, worker_id=worker_id, site_id=site_id)
-    found = todo_items.build(rows, now, include_unassigned=not mine_only and user.can(C.REASSIGN_REFERRAL))
-    return found, todo_items.counts(found)
 
 
 @bp.route("/todo")

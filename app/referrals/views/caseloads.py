@@ -19,6 +19,7 @@ from app.referrals.models import TrialArm
 from app.referrals.transitions import ReferralStatus
 from app.referrals.views._helpers import fail, int_arg, paginate_rows
 from app.referrals.duplicates import likely_same
+from app.todo.services import todo_for, uk_now
 
 NEW_DAYS = 28  # "new" referrals show hours to first contact
 
@@ -52,8 +53,9 @@ def my_caseload():
         counts["no_contact"] += any(f == "No contact yet" for f in flags)
         counts["stale"] += any(f.startswith("No contact in") for f in flags)
         counts["follow_up"] += any("follow-up due" in f for f in flags)
+    found, todo_counts = todo_for(current_user, uk_now(), mine_only=True)  # the page leads with what is due
     return render_template("referrals/my_caseload.html", page=page, rows=rows, page_title="My caseload",
-                           counts=counts)
+                           counts=counts, todo={"items": found[:8], "counts": todo_counts, "manager": False})
 
 
 def _filters() -> dict:
