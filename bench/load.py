@@ -39,6 +39,7 @@ from bench.generate import Size, generate
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 PASSWORD = "bench-load-password-7731"
+SECRET_KEY = secrets.token_urlsafe(48)  # one per run: every app server must share it, as in production
 SIZES = {
     "national": Size(providers=30),  # 150,000 referrals over 30 providers: about 5,000 each
     "demo": Size(people=400, referrals=600, contacts=4_000, programmes=4, years=2, first_fy=2024, providers=2),
@@ -133,9 +134,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def serve(url: str, workers: int, port: int) -> subprocess.Popen:
     env = {**os.environ, "WAYPOINT_CONFIG": "production", "DATABASE_URL": url,
-           "SECRET_KEY": secrets.token_urlsafe(48)}
+           "SECRET_KEY": SECRET_KEY}
+    if _redis_up():  # limits shared by every worker and server, as in production
+        env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
                              "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
     for _ in range(120):
@@ -284,6 +295,47 @@ def run_one(db: str, size_name: str, args) -> list[dict]:
     return rows
 
 
+def scale_out(db: str, size_name: str, args) -> list[dict]:
+    """My caseload and the case page with one app server, then with two side by side on the same database
+    (each with the same number of workers, the clients split between them); total requests a second."""
+    url = _database(db, size_name, args.postgres)
+    script = Path(tempfile.mkdtemp()) / "report.lua"
+    script.write_text(LUA)
+    rows = []
+    for servers in (1, 2):
+        ports = [_free_port() for _ in range(servers)]
+        procs = [serve(url, args.workers, port) for port in ports]
+        try:
+            bases = [f"http://127.0.0.1:{port}" for port in ports]
+            cookie = sign_in(bases[0], "load.worker@example.org")  # one session, valid on every server
+            for base in bases:
+                if _status(base + "/referrals/mine", cookie) != 200:
+                    raise SystemExit(f"the session made on {bases[0]} is not valid on {base}")
+            pages = _targets(url)
+            for name in ("My caseload", "case page"):
+                path = pages[name][1]
+                for base in bases:
+                    wrk(base + path, cookie, 2, 1, script)
+                runs = []
+                for _ in range(args.rounds):
+                    with_each = max(1, args.clients // servers)
+                    jobs = [subprocess.Popen([sys.executable, "-c", "import json,sys; from bench.load import wrk; "
+                                              "from pathlib import Path; print(json.dumps(wrk(sys.argv[1], sys.argv[2], "
+                                              "int(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5]))))",
+                                              base + path, cookie, str(with_each), str(args.seconds), str(script)],
+                                             cwd=ROOT, stdout=subprocess.PIPE, text=True) for base in bases]
+                    results = [json.loads(j.communicate()[0]) for j in jobs]
+                    if any(r["errors"] or r["non2xx"] for r in results):
+                        raise SystemExit(f"errors while measuring {name} on {servers} servers: {results}")
+                    runs.append((sum(r["rps"] for r in results), max(r["p95"] for r in results)))
+                rows.append({"db": db, "servers": servers, "page": name, "rps": statistics.median(r[0] for r in runs),
+                             "p95_ms": statistics.median(r[1] for r in runs), "load": os.getloadavg()[0]})
+        finally:
+            for proc in procs:
+                stop(proc)
+    return rows
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
@@ -294,6 +346,8 @@ def main(argv=None) -> None:
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/x"))
     p.add_argument("--rebuild", action="store_true")
+    p.add_argument("--scale-out", action="store_true",
+                   help="also measure one app server against two side by side on the same database")
     args = p.parse_args(argv)
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed (Debian: apt-get install wrk)")
@@ -308,6 +362,15 @@ def main(argv=None) -> None:
     for r in rows:
         print(f"{r['db']:9} {r['size']:9} {r['page']:23} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['p95_min_ms']:7.1f} "
               f"{r['p99_ms']:8.1f} {r['rps']:8.1f} {r['share']:10.0%} {r['errors']:6d} {r['load']:5.1f}")
+    if args.scale_out:
+        scale = []
+        for db in dbs:
+            scale += scale_out(db, args.size, args)
+        print(f"\nScale out ({args.workers} workers per server, {args.clients} clients split between the servers)")
+        print(f"{'db':9} {'servers':>7} {'page':15} {'req/s':>8} {'p95 ms':>8} {'load':>5}")
+        for r in scale:
+            print(f"{r['db']:9} {r['servers']:7d} {r['page']:15} {r['rps']:8.1f} {r['p95_ms']:8.1f} {r['load']:5.1f}")
+        rows += scale
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "load.json").write_text(json.dumps(rows, indent=1))
     sys.stdout.flush()
