@@ -90,6 +90,8 @@ PAGES = [
     ("worker", "/referrals/mine"),
     ("worker", "/referrals/{referral}"),
     ("worker", "/referrals/people?q=a"),
+    ("worker", "/todo"),
+    ("manager", "/todo"),
     ("manager", "/referrals/caseload"),
     ("manager", "/referrals/caseload?status=all&page=2"),
     ("manager", "/"),
