@@ -112,6 +112,17 @@ class Base:
     FINANCE_Q4_THRESHOLD = parse_q4_threshold(_env("FINANCE_Q4_THRESHOLD", "0.35"))
     FINANCE_INTERVENTION_LINE_TYPES = parse_intervention_line_types(
         _env("FINANCE_INTERVENTION_LINE_TYPES", "intervention"))
+    # Reminder e-mails (`flask reminders send`): the SMTP server, the sender, and the address links point to.
+    MAIL_BACKEND = "smtp"  # always real SMTP, in tests too (they start their own server)
+    MAIL_SERVER = _env("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(_env("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _env("MAIL_USE_TLS", "false").lower() in ("1", "true", "yes")
+    MAIL_USE_SSL = _env("MAIL_USE_SSL", "false").lower() in ("1", "true", "yes")
+    MAIL_USERNAME = _env("MAIL_USERNAME")
+    MAIL_PASSWORD = _env("MAIL_PASSWORD")
+    MAIL_TIMEOUT = int(_env("MAIL_TIMEOUT", "30"))
+    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Waypoint <waypoint@localhost>")
+    BASE_URL = _env("WAYPOINT_BASE_URL", "http://127.0.0.1:5000")
     ENV_NAME = "base"
 
 

@@ -17,7 +17,7 @@ from app.clocks import views as _clocks_views  # noqa: F401
 from app.cli import register_commands
 from app.db import db
 from app.error_pages import register_errorhandlers as _register_error_pages
-from app.extensions import csrf, login_manager, migrate
+from app.extensions import csrf, login_manager, mail, migrate
 from app.limits import limiter
 from app.finance import bp as finance_bp
 from app.finance import views as _finance_views  # noqa: F401
@@ -33,6 +33,8 @@ from app.referrals.views import people as _people  # noqa: F401
 from app.reports import bp as reports_bp
 from app.reports import views as _reports_views  # noqa: F401
 from app.security import register_security
+from app.reminders import bp as reminders_bp
+from app.reminders import views as _reminders_views  # noqa: F401
 from app.todo import bp as todo_bp
 from app.todo import views as _todo_views  # noqa: F401
 from app.sqlite import configure_sqlite
@@ -65,6 +67,7 @@ def register_extensions(app: Flask) -> None:
                      render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to see this page."
@@ -97,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(clocks_bp, url_prefix="/programmes")
     app.register_blueprint(todo_bp)
+    app.register_blueprint(reminders_bp, url_prefix="/reminders")
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -20,6 +20,7 @@ from app.privacy.retention import generalised_dob, is_expired, retention_cutoff
 from app.referrals.models import Person, Referral
 from app.documents.safe_cells import neutralise
 from app.auth.models import Organisation
+from app.reminders.models import SentReminder
 
 
 def _require_dp(actor) -> None:
@@ -118,6 +119,7 @@ OUTCOME_FIELDS = ["id", "referral_id", "outcome_type", "achieved_on", "notes"]
 MEASURE_FIELDS = ["id", "referral_id", "instrument", "time_point", "value", "measured_on"]
 STATUS_FIELDS = ["id", "referral_id", "from_status", "to_status", "changed_at", "note"]
 ACCESS_FIELDS = ["occurred_at", "action", "organisation", "role"]
+REMINDER_FIELDS = ["id", "referral_id", "kind", "status", "planned_at", "sent_at", "subject", "body"]
 
 
 def subject_access_data(person: Person) -> dict:
@@ -150,6 +152,12 @@ def subject_access_data(person: Person) -> dict:
         data["outcomes"] += [_row(o, OUTCOME_FIELDS) for o in r.outcomes]
         data["outcome_measures"] += [_row(m, MEASURE_FIELDS) for m in r.measures]
         data["status_changes"] += [_row(s, STATUS_FIELDS) for s in r.status_changes]
+    # Reminder e-mails to staff about this person's referrals (issue 13): what was sent, and when.
+    referral_ids = [r.id for r in referrals]
+    data["reminders"] = [_row(m, REMINDER_FIELDS) for m in db.session.execute(
+        sa.select(SentReminder).where(sa.or_(SentReminder.person_id == person.id,
+                                             SentReminder.referral_id.in_(referral_ids)))
+        .order_by(SentReminder.id)).scalars()]
     return data
 
 
@@ -171,10 +179,12 @@ def subject_access_export(actor, person: Person) -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("everything.json", json.dumps(data, indent=2, ensure_ascii=False))
         zf.writestr("person.csv", _csv([data["person"]]))
-        for key in ("referrals", "contacts", "outcomes", "outcome_measures", "status_changes", "access_log"):
+        for key in ("referrals", "contacts", "outcomes", "outcome_measures", "status_changes", "access_log",
+                    "reminders"):
             zf.writestr(f"{key}.csv", _csv(data[key]))
         zf.writestr("README.txt", "Everything Waypoint holds about this person, as JSON and as CSV files.\n"
-                                  "access_log lists each time staff viewed, changed or exported the record.\n")
+                                  "access_log lists each time staff viewed, changed or exported the record.\n"
+                                  "reminders lists the e-mails Waypoint sent staff about this person's referrals.\n")
     audit.record_export(actor, "subject_access", "zip", person_id=person.id,
                         rows=sum(len(v) for v in data.values() if isinstance(v, list)) + 1)
     return buf.getvalue()
