@@ -81,6 +81,10 @@ class Base:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024  # uploads (ledgers, imports) are small
+    # Casework imports: the largest file accepted (years of casework: about 50 MB holds 200,000 rows), and
+    # whether the web works on a file in a background thread so the page can show progress.
+    IMPORT_MAX_BYTES = int(_env("IMPORT_MAX_MB", "50")) * 1024 * 1024
+    IMPORT_IN_BACKGROUND = True
     PER_PAGE = 25
     # Sessions (SECURITY.md §5): minutes of inactivity, hours overall.
     SESSION_IDLE_MINUTES = int(_env("SESSION_IDLE_MINUTES", "30"))
@@ -143,6 +147,7 @@ class Test(Base):
     # Each test starts with no counts (tests/conftest.py resets them); tests that need Redis set it themselves.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_STORAGE_OPTIONS: dict = {}
+    IMPORT_IN_BACKGROUND = False  # each test runs in one rolled-back transaction
 
 
 class Production(Base):

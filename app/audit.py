@@ -106,6 +106,42 @@ def record(actor, action: str, obj=None, *, detail: dict | None = None, reason: 
     return event
 
 
+def record_many(actor, events: list[tuple[str, str | None, int | None, int | None, dict | None]]) -> int:
+    """Append many events at once (a bulk import): each has the fields and chain link `record` would give it —
+    (action, object type, object id, person id, detail) — and they are written in one statement. Their ids are
+    reserved in order under the same lock as `record`, so the chain reads in id order."""
+    if not events:
+        return 0
+    actor = actor._get_current_object() if hasattr(actor, "_get_current_object") else actor
+    ip = (request.headers.get("X-Forwarded-For", request.remote_addr or "")[:64] or None) if has_request_context() else None
+    actor_id = getattr(actor, "id", None) if actor is not None else None
+    who = {"actor_id": actor_id, "actor_email": getattr(actor, "email", None) if actor_id else None,
+           "organisation_id": getattr(actor, "organisation_id", None) if actor_id else None,
+           "role": actor.role.value if actor_id else None, "ip": ip, "reason": None}
+    db.session.flush()
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(727401)"))
+        ids = list(db.session.execute(sa.text("SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) "
+                                              "FROM generate_series(1, :n) ORDER BY 1"), {"n": len(events)}).scalars())
+    else:
+        start = db.session.execute(sa.select(sa.func.coalesce(sa.func.max(AuditEvent.id), 0))).scalar_one() + 1
+        ids = list(range(start, start + len(events)))
+    prev = _last_hash()
+    now = utcnow()
+    rows = []
+    for event_id, (action, object_type, object_id, person_id, detail) in zip(ids, events, strict=True):
+        event = AuditEvent(occurred_at=now, action=action, object_type=object_type, object_id=object_id,
+                           person_id=person_id, detail=detail, prev_hash=prev, **who)
+        prev = event.compute_hash()
+        rows.append({"id": event_id, "occurred_at": now, "action": action, "object_type": object_type,
+                     "object_id": object_id, "person_id": person_id, "detail": detail, "prev_hash": event.prev_hash,
+                     "hash": prev, "created_at": now, "updated_at": now, **who})
+    for start in range(0, len(rows), 5000):
+        db.session.execute(sa.insert(AuditEvent), rows[start:start + 5000])
+    return len(rows)
+
+
 def _person_of(obj) -> int | None:
     if obj is None:
         return None

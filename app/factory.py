@@ -21,6 +21,8 @@ from app.extensions import csrf, login_manager, mail, migrate
 from app.limits import limiter
 from app.finance import bp as finance_bp
 from app.finance import views as _finance_views  # noqa: F401
+from app.imports import bp as imports_bp
+from app.imports import views as _imports_views  # noqa: F401
 from app.main import bp as main_bp
 from app.main import views as _main_views  # noqa: F401
 from app.production import check_production
@@ -101,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(clocks_bp, url_prefix="/programmes")
     app.register_blueprint(todo_bp)
     app.register_blueprint(reminders_bp, url_prefix="/reminders")
+    app.register_blueprint(imports_bp, url_prefix="/imports")
 
 
 def register_request_hooks(app: Flask) -> None:

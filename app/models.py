@@ -18,3 +18,4 @@ try:  # domains that land later register their models here too
 except ModuleNotFoundError as exc:  # pragma: no cover - until the finance issue lands
     if exc.name != "app.finance.models":
         raise
+from app.imports.models import ImportedRecord, ImportMapping, ImportRun  # noqa: F401,E402

@@ -19,6 +19,7 @@ NAVIGATION = [
     ("Programmes", "programmes.index", C.VIEW_PROGRAMMES),
     ("Targets", "reports.targets", C.VIEW_TARGETS),
     ("Returns", "reports.returns", C.MANAGE_RETURNS),
+    ("Import", "imports.index", C.IMPORT_CASEWORK),
     ("Finance", "finance.dashboard", C.VIEW_FINANCE),
     ("Users", "admin.users", C.MANAGE_USERS),
     ("Audit", "admin.audit", C.VIEW_AUDIT),

@@ -9,11 +9,11 @@ OWN = {
     "contact_id": "contact_a", "other_person_id": "person_a", "user_id": "worker_a", "organisation_id": "org_a", "fy": 2024, "year": 2024,
     "quarter": 2,
     "line_id": "budget_line", "expenditure_id": "expenditure", "contribution_id": "contribution",
-    "secondment_id": "secondment", "event_id": "training_event",
+    "secondment_id": "secondment", "event_id": "training_event", "run_id": "import_run",
 }
 # Parameters that name a provider-owned object, and the other provider's object to try instead.
 FOREIGN = {"referral_id": "referral_b", "person_id": "person_b", "contact_id": "contact_b",
-           "other_person_id": "person_b"}
+           "other_person_id": "person_b", "run_id": "import_run_b"}
 ROLES = list(Role)
 
 

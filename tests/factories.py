@@ -187,6 +187,16 @@ class OutcomeMeasureFactory(Base):
     measured_on = date(2024, 6, 4)
 
 
+def _import_run(organisation, user):
+    from app.imports.models import ImportRun
+
+    run = ImportRun(organisation=organisation, created_by=user, filename="casework.csv", headers=["Case number"],
+                    content=b"Case number\nR1\n")
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
 def build_world() -> SimpleNamespace:
     """Two providers delivering one programme, with staff of every role and one case each."""
     vru = OrganisationFactory(name="Test VRU", kind=OrganisationKind.VRU)
@@ -214,6 +224,8 @@ def build_world() -> SimpleNamespace:
     w.target = TargetFactory(programme=programme)
     # No attendees: it adds nothing to any count, but gives the training-event pages an id to open.
     w.training_event = TrainingEventFactory(programme=programme, title="Trauma-informed practice (world)")
+    w.import_run = _import_run(org_a, w.manager_a)
+    w.import_run_b = _import_run(org_b, w.manager_b)
     w.users_by_role = {
         Role.YOUTH_WORKER: w.worker_a, Role.PROVIDER_MANAGER: w.manager_a, Role.PROGRAMME_OFFICE: w.programme_office,
         Role.FINANCE: w.finance, Role.ADMIN: w.admin,

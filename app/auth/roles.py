@@ -29,6 +29,7 @@ class Capability(enum.Enum):
     MERGE_PEOPLE = "merge_people"
     VIEW_ALL_ORGANISATIONS = "view_all_organisations"  # scope widens from own organisation to all
     EXPORT_EVALUATION = "export_evaluation"
+    IMPORT_CASEWORK = "import_casework"  # bulk import of existing casework from a spreadsheet
     # programmes, targets and returns
     VIEW_PROGRAMMES = "view_programmes"
     MANAGE_PROGRAMMES = "manage_programmes"
@@ -60,11 +61,11 @@ MATRIX: dict[Role, frozenset[Capability]] = {
     Role.PROVIDER_MANAGER: frozenset(_EVERYONE | {
         C.VIEW_CASEWORK, C.RECORD_REFERRAL, C.LOG_CONTACT, C.RECORD_OUTCOME, C.CLOSE_REFERRAL,
         C.REASSIGN_REFERRAL, C.VIEW_ORG_CASELOAD, C.MERGE_PEOPLE, C.VIEW_PROGRAMMES, C.VIEW_TARGETS,
-        C.RECORD_TRAINING,
+        C.RECORD_TRAINING, C.IMPORT_CASEWORK,
     }),
     Role.PROGRAMME_OFFICE: frozenset(_EVERYONE | {
         C.VIEW_CASEWORK, C.VIEW_ORG_CASELOAD, C.VIEW_ALL_ORGANISATIONS, C.MERGE_PEOPLE,
-        C.REASSIGN_REFERRAL, C.EXPORT_EVALUATION,
+        C.REASSIGN_REFERRAL, C.EXPORT_EVALUATION, C.IMPORT_CASEWORK,
         C.VIEW_PROGRAMMES, C.MANAGE_PROGRAMMES, C.VIEW_TARGETS, C.MANAGE_RETURNS, C.RECORD_TRAINING,
         C.VIEW_FINANCE, C.VIEW_AUDIT, C.DATA_PROTECTION,
     }),

@@ -5,10 +5,21 @@ kind (for "time to first contact"). Control-arm referrals are never reached (DOM
 """
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import sqlalchemy as sa
 
 from app.db import db
 from app.referrals.models import Contact, TrialArm
+
+
+def reach_dates(first_attended: datetime | None, first_any: datetime | None,
+                trial_arm) -> tuple[date | None, datetime | None]:
+    """The rule itself: (reached_on, first_contact_at) from the first attended contact and the first contact
+    of any kind. A control-arm referral is never reached. The bulk import applies this too."""
+    if trial_arm == TrialArm.CONTROL:
+        first_attended = None
+    return (first_attended.date() if first_attended else None), first_any
 
 
 def recompute_reach(referral) -> None:
@@ -20,9 +31,7 @@ def recompute_reach(referral) -> None:
             sa.func.min(Contact.occurred_at),
         ).where(Contact.referral_id == referral.id)
     ).one()
-    if referral.trial_arm == TrialArm.CONTROL:
-        first_attended = None
-    new_reached = first_attended.date() if first_attended else None
+    new_reached, first_any = reach_dates(first_attended, first_any, referral.trial_arm)
     if referral.reached_on != new_reached:
         referral.reached_on = new_reached
     if referral.first_contact_at != first_any:

@@ -6,7 +6,7 @@ view or CLI commits once at the edge (DESIGN.md §4.3–4.4).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from app.auth.roles import Capability
 from app.db import db
 from app.errors import DomainError
 from app.programmes.models import Programme, Site
-from app.referrals import allocation, eligibility, sessions
+from app.referrals import allocation, sessions
 from app.referrals.models import (
     Contact, ContactMode, LawfulBasis, Outcome, OutcomeMeasure, Person, Referral, ReferralSource,
     ReferralStatusChange, TimePoint, TrialArm,
@@ -26,9 +26,11 @@ from app.referrals.models import (
 from app.referrals.reach import recompute_reach
 from app.referrals.services._common import check_version, clean, flush, require, uk_now
 from app.referrals.transitions import ReferralStatus as S, can_move, next_statuses
+from app.referrals.services import checks
 from app.referrals.services.people import create_person
 
-MAX_NOTE = 5000
+MAX_NOTE = checks.MAX_NOTE
+AUTOMATIC_NOTE = "Recorded automatically when a session was logged"
 
 
 @dataclass
@@ -75,21 +77,10 @@ def submit_referral(actor, person: Person, *, programme_id: int, site_id: int, r
         raise DomainError(f"Choose one of {programme.name}'s sites", "site_id")
     if not actor.sees_all_organisations and site.provider_id != actor.organisation_id:
         raise DomainError("Choose a site your organisation delivers", "site_id")
-    if referred_on > date.today():
-        raise DomainError("The referral date must be today or in the past", "referred_on")
-    if person.date_of_birth and referred_on < person.date_of_birth:
-        raise DomainError("The referral date cannot be before their date of birth", "referred_on")
-    reason, override_reason = clean(reason), clean(override_reason)
-    for name, text in (("reason", reason), ("override_reason", override_reason)):
-        if text and len(text) > MAX_NOTE:
-            raise DomainError(f"Keep this to {MAX_NOTE:,} characters or fewer", name)
-    if lawful_basis is LawfulBasis.CONSENT and not consent_recorded:
-        raise DomainError("When the lawful basis is consent, confirm that consent has been recorded",
-                          "consent_recorded")
-    age = eligibility.age_for_referral(person.date_of_birth, person.estimated_age, person.estimated_on, referred_on)
-    judged = eligibility.check(age, programme.min_age, programme.max_age, programme.name)
-    if not judged.eligible and not override_reason:
-        raise DomainError(judged.message + ". To refer them anyway, give a reason.", "override_reason")
+    age, judged, reason, override_reason = checks.check_referral(
+        date_of_birth=person.date_of_birth, estimated_age=person.estimated_age, estimated_on=person.estimated_on,
+        programme=programme, referred_on=referred_on, reason=reason, lawful_basis=lawful_basis,
+        consent_recorded=consent_recorded, override_reason=override_reason)
     worker = _check_worker(actor, assigned_worker_id, site.provider_id)
     if referred_at is None or referred_at.date() != referred_on:
         referred_at = datetime.combine(referred_on, (referred_at or uk_now()).time().replace(second=0, microsecond=0))
@@ -167,16 +158,8 @@ def log_contact(actor, referral: Referral, *, occurred_at: datetime, mode: Conta
     require(actor, Capability.LOG_CONTACT, "Your role cannot log contacts")
     if referral.status is S.CLOSED:
         raise DomainError("This referral is closed. Reopening is not possible: record a new referral", "occurred_on")
-    if occurred_at.date() < referral.referred_on:
-        raise DomainError(f"The contact date cannot be before the referral date "
-                          f"({referral.referred_on.strftime('%-d %B %Y')})", "occurred_on")
-    if occurred_at > uk_now() + timedelta(minutes=10):
-        raise DomainError("The contact date must be today or in the past", "occurred_on")
-    if duration_minutes is not None and not 0 <= duration_minutes <= 720:
-        raise DomainError("Duration must be between 0 and 720 minutes", "duration_minutes")
-    notes = clean(notes)
-    if notes and len(notes) > MAX_NOTE:
-        raise DomainError(f"Notes must be {MAX_NOTE:,} characters or fewer", "notes")
+    notes = checks.check_contact(referred_on=referral.referred_on, occurred_at=occurred_at,
+                                 duration_minutes=duration_minutes, notes=notes)
     programme = referral.programme
     earlier = attended_sessions(referral)
     warnings = []
@@ -191,10 +174,8 @@ def log_contact(actor, referral: Referral, *, occurred_at: datetime, mode: Conta
     recompute_reach(referral)
     # An attended session means the young person is engaged; a missed one changes nothing.
     if attended:
-        for step in (S.CONTACTED, S.ENGAGED):
-            if can_move(referral.status, step):
-                _record_status(actor, referral, step, note="Recorded automatically when a session was logged",
-                               at=occurred_at)
+        for step in checks.steps_when_attended(referral.status):
+            _record_status(actor, referral, step, note=AUTOMATIC_NOTE, at=occurred_at)
     flush()
     audit.record(actor, "contact.logged", contact, person_id=referral.person_id,
                  detail={"referral": referral.id, "attended": attended, "mode": mode.value, "warnings": len(warnings)})
@@ -231,16 +212,8 @@ def change_status(actor, referral: Referral, to: S, *, note: str | None = None, 
 def record_outcome(actor, referral: Referral, *, outcome_type: str, achieved_on: date,
                    notes: str | None = None) -> Outcome:
     require(actor, Capability.RECORD_OUTCOME, "Your role cannot record outcomes")
-    allowed = referral.programme.outcome_types or []
-    if outcome_type not in allowed:
-        raise DomainError(f"Choose one of {referral.programme.name}'s outcomes", "outcome_type")
-    if achieved_on < referral.referred_on:
-        raise DomainError("The outcome date cannot be before the referral date", "achieved_on")
-    if achieved_on > date.today():
-        raise DomainError("The outcome date must be today or in the past", "achieved_on")
-    notes = clean(notes)
-    if notes and len(notes) > MAX_NOTE:
-        raise DomainError(f"Notes must be {MAX_NOTE:,} characters or fewer", "notes")
+    notes = checks.check_outcome(programme=referral.programme, referred_on=referral.referred_on,
+                                 outcome_type=outcome_type, achieved_on=achieved_on, notes=notes)
     outcome = Outcome(referral=referral, outcome_type=outcome_type, achieved_on=achieved_on, notes=notes,
                       recorded_by_id=actor.id)
     db.session.add(outcome)
@@ -253,17 +226,8 @@ def record_outcome(actor, referral: Referral, *, outcome_type: str, achieved_on:
 def record_measure(actor, referral: Referral, *, instrument: str, time_point: TimePoint, value: Decimal,
                    measured_on: date, higher_is_better: bool = False) -> OutcomeMeasure:
     require(actor, Capability.RECORD_OUTCOME, "Your role cannot record measures")
-    instrument = clean(instrument)
-    if not instrument:
-        raise DomainError("Enter the measure, for example Distress (0–10)", "instrument")
-    if len(instrument) > 200:
-        raise DomainError("Keep the measure's name to 200 characters or fewer", "instrument")
-    if measured_on < referral.referred_on:
-        raise DomainError("The date cannot be before the referral date", "measured_on")
-    if measured_on > date.today():
-        raise DomainError("The date must be today or in the past", "measured_on")
-    if abs(value) >= Decimal("100000000"):
-        raise DomainError("Enter a score below 100,000,000", "value")
+    instrument = checks.check_measure(referred_on=referral.referred_on, instrument=instrument, value=value,
+                                      measured_on=measured_on)
     measure = OutcomeMeasure(referral=referral, instrument=instrument, time_point=time_point, value=value,
                              measured_on=measured_on, higher_is_better=higher_is_better, recorded_by_id=actor.id)
     db.session.add(measure)
@@ -279,22 +243,10 @@ def close_referral(actor, referral: Referral, *, reason: str, closed_on: date, e
     not eligible, unable to contact), as the transitions require (DOMAIN.md §2)."""
     require(actor, Capability.CLOSE_REFERRAL, "Your role cannot close referrals")
     check_version(referral, version)
-    if referral.status is S.CLOSED:
-        raise DomainError("This referral is already closed")
-    reason = clean(reason)
-    if not reason:
-        raise DomainError("Give the reason for closing", "reason")
-    if len(reason) > 200:
-        raise DomainError("Keep the reason to 200 characters or fewer", "reason")
-    if closed_on < referral.referred_on:
-        raise DomainError("The closing date cannot be before the referral date", "closed_on")
-    if closed_on > date.today():
-        raise DomainError("The closing date must be today or in the past", "closed_on")
-    if not can_move(referral.status, S.CLOSED):
-        if ending is None or not can_move(referral.status, ending) or not can_move(ending, S.CLOSED):
-            raise DomainError("Say why the case is ending: declined, not eligible or unable to contact", "ending")
-        _record_status(actor, referral, ending, note=reason)
-    _record_status(actor, referral, S.CLOSED, note=reason)
+    reason, steps = checks.check_closure(status=referral.status, referred_on=referral.referred_on, reason=reason,
+                                         closed_on=closed_on, ending=ending)
+    for step in steps:
+        _record_status(actor, referral, step, note=reason)
     referral.closed_on = closed_on
     referral.closure_reason = reason
     flush()

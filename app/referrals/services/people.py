@@ -67,7 +67,8 @@ def duplicates_of(actor, *, given_name: str, family_name: str, date_of_birth: da
     return found[:10]
 
 
-def _checked_values(values: dict) -> dict:
+def check_person_values(values: dict) -> dict:
+    """Names, dates of birth, ages and NHS numbers checked and tidied (the pages and the import share this)."""
     out = {f: values.get(f) for f in PERSON_FIELDS if f in values}
     for f in ("given_name", "family_name"):
         out[f] = clean(out.get(f))
@@ -131,7 +132,7 @@ def _apply(person: Person, values: dict, *, estimate_default: date | None = None
 def create_person(actor, values: dict, *, confirm_different: bool = False,
                   estimate_default: date | None = None) -> Person:
     require(actor, Capability.RECORD_REFERRAL, "Your role cannot record people")
-    values = _checked_values(values)
+    values = check_person_values(values)
     if not confirm_different:
         candidates = duplicates_of(actor, given_name=values["given_name"], family_name=values["family_name"],
                                    date_of_birth=values.get("date_of_birth"), nhs_number=values.get("nhs_number"),
@@ -152,7 +153,7 @@ def create_person(actor, values: dict, *, confirm_different: bool = False,
 def update_person(actor, person: Person, values: dict, *, version=None) -> Person:
     require(actor, Capability.RECORD_REFERRAL, "Your role cannot change people's details")
     check_version(person, version)
-    values = _checked_values(values)
+    values = check_person_values(values)
     changed = _apply(person, values)
     if changed:
         flush()

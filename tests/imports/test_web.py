@@ -1,0 +1,103 @@
+"""The import pages, as a programme officer and a provider manager use them."""
+from __future__ import annotations
+
+import io
+import re
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from app.db import db
+from app.imports.models import ImportMapping, ImportRun, RunStatus
+from app.referrals.models import Person, Referral
+from tests.conftest import sign_in
+from tests.imports.conftest import csv_bytes, row
+
+
+def _upload(client, world, data: bytes, name="casework.csv", org=None):
+    return client.post("/imports/", data={"organisation_id": str((org or world.org_a).id),
+                                          "file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+def _form_fields(html: str) -> dict:
+    """The selected option of every select on the page, as a browser would submit it."""
+    fields = {}
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', body)
+        fields[name] = chosen.group(1) if chosen else ""
+    return fields
+
+
+def test_programme_officer_maps_checks_fixes_and_imports(client, world):
+    sign_in(client, world.programme_office)
+    rows = [row(**{"Session date": "05/05/2024", "Contact type": "Bedside chat", "Attendance": "Attended"}),
+            row(**{"Client ID": "C2", "Forename": "Sam", "Surname": "Lee", "DOB": "01/01/2008", "Case number": "R2",
+                   "Referral date": "31/04/2024"})]
+    response = _upload(client, world, csv_bytes(rows))
+    assert response.status_code == 302 and "/columns" in response.headers["Location"]
+    run = db.session.execute(sa.select(ImportRun).order_by(ImportRun.id.desc())).scalars().first()
+    page = client.get(f"/imports/{run.id}/columns").get_data(as_text=True)
+    chosen = _form_fields(page)
+    assert chosen["given_name"] == "Forename" and chosen["referral_ref"] == "Case number"
+    assert chosen["site"] == "Hospital" and chosen["contact_on"] == "Session date"
+    assert client.post(f"/imports/{run.id}/columns", data=chosen).status_code == 302
+    page = client.get(f"/imports/{run.id}/values").get_data(as_text=True)
+    assert "Bedside chat" in page and "A&amp;E A" not in page.split("Match the values")[1].split("<form")[0]
+    values = _form_fields(page)
+    word_field = next(k for k in values if k.startswith("v-mode-"))
+    values[word_field] = "in_setting"
+    assert client.post(f"/imports/{run.id}/values", data=values).status_code == 302
+    assert client.post(f"/imports/{run.id}/check").status_code == 302
+    page = client.get(f"/imports/{run.id}").get_data(as_text=True)
+    assert "Rows that need fixing" in page and "31/04/2024" in page and "not a real date" in page
+    assert "Import 2 referrals" not in page
+    # the officer fixes the row and uploads again: the saved mapping is used straight away
+    rows[1]["Referral date"] = "30/04/2024"
+    response = _upload(client, world, csv_bytes(rows))
+    run2 = db.session.execute(sa.select(ImportRun).order_by(ImportRun.id.desc())).scalars().first()
+    assert run2.id != run.id
+    client.post(f"/imports/{run2.id}/check")
+    page = client.get(f"/imports/{run2.id}").get_data(as_text=True)
+    assert "Import 2 referrals" in page, page
+    client.post(f"/imports/{run2.id}/import")
+    db.session.refresh(run2)
+    assert run2.status is RunStatus.IMPORTED
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Referral).join(Person)
+                              .where(Person.family_name.in_(["Smith", "Lee"]))).scalar_one() == 2
+    mapping = db.session.execute(sa.select(ImportMapping).where(
+        ImportMapping.organisation_id == world.org_a.id)).scalar_one()
+    assert mapping.values["mode"]["bedside chat"] == "in_setting"
+
+
+def test_provider_manager_imports_only_for_their_own_organisation(client, world):
+    sign_in(client, world.manager_a)
+    page = client.get("/imports/").get_data(as_text=True)
+    assert world.org_a.name in page and world.org_b.name not in page
+    response = _upload(client, world, csv_bytes([row()]), org=world.org_b)
+    assert response.status_code == 200 and "Choose the organisation" in response.get_data(as_text=True)
+    assert client.get(f"/imports/{world.import_run_b.id}").status_code == 404
+
+
+def test_youth_worker_cannot_import(client, world):
+    sign_in(client, world.worker_a)
+    assert client.get("/imports/").status_code == 403
+
+
+def test_bad_files_get_plain_messages(client, world):
+    sign_in(client, world.programme_office)
+    for data, name, words in [(b"", "empty.csv", "empty"), (b"PK\x03\x04garbage", "x.xlsx", "not a readable"),
+                              (b"A,B,A\n1,2,3\n", "dup.csv", "appears twice"),
+                              (b"x", "old.xls", "Save the spreadsheet as .xlsx")]:
+        response = _upload(client, world, data, name)
+        assert response.status_code == 200 and words in response.get_data(as_text=True), name
+
+
+def test_templates_download(client, world):
+    sign_in(client, world.manager_a)
+    response = client.get("/imports/template.xlsx")
+    book = load_workbook(io.BytesIO(response.data), read_only=True)
+    headings = [c.value for c in next(book["Casework"].iter_rows(max_row=1))]
+    assert "Referral reference" in headings and "Session date" in headings
+    guide = [r for r in book["How to fill it in"].iter_rows(values_only=True)]
+    assert any(r[0] == "Site" and "A&E A" in (r[4] or "") for r in guide)
+    assert client.get("/imports/template.csv").data.decode("utf-8-sig").startswith("Person reference,")
