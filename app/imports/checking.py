@@ -153,8 +153,8 @@ class Checker:
     def problem(self, row: int, key: str, message: str) -> None:
         self.plan.add(row, self.heading(key) if key in F.BY_KEY else key, message)
 
-    def domain(self, row: int, exc: DomainError, default_key: str) -> None:
-        key = SERVICE_FIELDS.get(exc.field or "", exc.field or default_key)
+    def domain(self, row: int, exc: DomainError, default_key: str, fields: dict | None = None) -> None:
+        key = {**SERVICE_FIELDS, **(fields or {})}.get(exc.field or "", exc.field or default_key)
         self.problem(row, key if key in F.BY_KEY else default_key, exc.message)
 
     # --- reading ------------------------------------------------------------------------------------
@@ -302,7 +302,14 @@ class Checker:
 
     def decide_person(self, person: PersonPlan) -> None:
         if person.ref and person.ref in self.imported_people:
-            person.how, person.existing_id = "imported", self.imported_people[person.ref]
+            existing = db.session.get(Person, self.imported_people[person.ref])
+            while existing is not None and existing.merged_into_id:  # merged since: refer on the kept record
+                existing = db.session.get(Person, existing.merged_into_id)
+            if existing is None:
+                self.problem(person.row, "person_ref", "The person imported with this reference is no longer in "
+                             "Waypoint: give a new reference")
+                return
+            person.how, person.existing_id = "imported", existing.id
             return
         raw = dict(person.raw)
         for key in ("sex", "ethnicity"):
@@ -383,7 +390,7 @@ class Checker:
                                                         reason=raw.get("closure_reason"), closed_on=raw["closed_on"],
                                                         ending=S(raw["ending"]) if raw.get("ending") else None)
             except DomainError as exc:
-                self.domain(row, exc, "closure_reason")
+                self.domain(row, exc, "closure_reason", {"reason": "closure_reason"})
                 return
             if referral.last_contact and referral.last_contact[0].date() > raw["closed_on"]:
                 self.problem(referral.last_contact[1], "contact_on", "This session is after the case was closed "

@@ -59,7 +59,7 @@ FIELDS: tuple[Field, ...] = (
           "police reference")),
 
     Field("referral_ref", "Referral reference", REFERRAL, required=True, hint="Your own ID for the referral. "
-          "Importing the same referral again adds nothing.", synonyms=("referral id", "case id", "case ref",
+          "Importing the same referral again adds nothing.", synonyms=("referral id", "case id", "case ref", "case no",
           "referral ref", "case number", "referral number"), example="REF-0001"),
     Field("site", "Site", REFERRAL, CATEGORY, required=True, hint="Where they were seen: one of the "
           "organisation's sites.", synonyms=("site", "hospital", "location", "custody suite", "venue", "school"),

@@ -7,13 +7,14 @@ flushes, never commits — the view or the command commits once.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from app import audit
-from app.auth.models import Organisation
+from app.auth.models import Organisation, User
 from app.auth.policies import organisation_scope
 from app.auth.roles import Capability
 from app.db import db, utcnow
@@ -25,6 +26,7 @@ from app.imports.models import ImportMapping, ImportRun, RunStatus
 from app.imports.readers import CasefileReader
 from app.imports.writing import Writer
 from app.programmes.models import Site
+from app.referrals.names import fold
 
 DEFAULT_MAPPING = "Default"
 
@@ -119,6 +121,11 @@ def start_run(actor, organisation: Organisation, filename: str, content: bytes) 
     saved = saved_mapping(organisation)
     if saved is None:
         saved = save_mapping(actor, organisation, columns=Mapping.guess(headers).columns)
+    elif any(h not in headers for h in (saved.columns or {}).values()):
+        # This file's headings differ from the last one's: keep what still fits, guess the rest afresh.
+        kept = {k: h for k, h in saved.columns.items() if h in headers}
+        guessed = Mapping.guess([h for h in headers if h not in kept.values()]).columns
+        saved = save_mapping(actor, organisation, columns={**guessed, **kept})
     run = ImportRun(organisation_id=organisation.id, created_by_id=actor.id, mapping_id=saved.id,
                     filename=(Path(filename or "upload").name or "upload")[:255], content=content,
                     status=RunStatus.UPLOADED, headers=headers, rows_done=0)
@@ -148,21 +155,27 @@ def unmatched_values(run: ImportRun) -> dict[str, dict[str, int]]:
     return distinct_values(file_rows(run)(), mapping_of(run), Setup.load(run.organisation))
 
 
-def check(actor, organisation: Organisation, mapping: Mapping, rows: Rows, progress: Progress = None) -> Plan:
+def check(actor, organisation: Organisation, mapping: Mapping, rows: Rows, progress: Progress = None,
+          headers: list[str] | None = None) -> Plan:
     """The dry run: nothing is written."""
     _require(actor)
     missing = mapping.missing_required()
     if missing:
         raise DomainError("Choose the column for: " + ", ".join(f.label.lower() for f in missing), "columns")
+    absent = [(k, h) for k, h in mapping.columns.items() if headers is not None and h not in headers]
+    if absent:
+        key, heading = absent[0]
+        raise DomainError(f'The file has no column "{heading}" (chosen for {F.BY_KEY[key].label.lower()}): '
+                          "choose the columns again", "columns")
     checker = Checker(actor, Setup.load(organisation), mapping)
     return checker.run(rows(), (lambda n: progress("checking", n)) if progress else None)
 
 
 def import_rows(actor, organisation: Organisation, mapping: Mapping, rows: Rows, *, run: ImportRun | None = None,
-                progress: Progress = None) -> tuple[Plan, dict | None]:
+                progress: Progress = None, headers: list[str] | None = None) -> tuple[Plan, dict | None]:
     """Check everything, then — only if no row is refused — save everything (the caller commits once).
     Returns the plan and the counts saved (None when nothing was saved because some rows were refused)."""
-    plan = check(actor, organisation, mapping, rows, progress)
+    plan = check(actor, organisation, mapping, rows, progress, headers)
     if not plan.clean:
         return plan, None
     setup = Setup.load(organisation)
@@ -186,7 +199,7 @@ def record_check(actor, run: ImportRun, plan: Plan) -> None:
 
 
 def check_run(actor, run: ImportRun, progress: Progress = None) -> Plan:
-    plan = check(actor, run.organisation, mapping_of(run), file_rows(run), progress)
+    plan = check(actor, run.organisation, mapping_of(run), file_rows(run), progress, run.headers)
     record_check(actor, run, plan)
     return plan
 
@@ -194,7 +207,8 @@ def check_run(actor, run: ImportRun, progress: Progress = None) -> Plan:
 def import_run(actor, run: ImportRun, progress: Progress = None) -> tuple[Plan, dict | None]:
     if run.status is RunStatus.IMPORTED:
         raise DomainError("This file has already been imported")
-    plan, counts = import_rows(actor, run.organisation, mapping_of(run), file_rows(run), run=run, progress=progress)
+    plan, counts = import_rows(actor, run.organisation, mapping_of(run), file_rows(run), run=run, progress=progress,
+                                headers=run.headers)
     record_check(actor, run, plan)
     if counts is None:
         run.status = RunStatus.REFUSED
@@ -204,3 +218,61 @@ def import_run(actor, run: ImportRun, progress: Progress = None) -> tuple[Plan, 
         run.summary = {**plan.summary(), "saved": counts}
     db.session.flush()
     return plan, counts
+
+
+def importer_named(email: str):
+    """The person a command-line import is done as (audited as theirs): an active user who may import."""
+    user = db.session.execute(sa.select(User).where(sa.func.lower(User.email) == (email or "").strip().lower(),
+                                                    User.active.is_(True))).scalar_one_or_none()
+    if user is None or not user.can(Capability.IMPORT_CASEWORK):
+        raise DomainError(f"{email} is not an active programme office or provider manager account")
+    return user
+
+
+def mapping_named(organisation: Organisation, name_or_path: str | None) -> Mapping:
+    """A mapping saved for the organisation (by name; "Default" if none is given), or a JSON file holding
+    {"columns": {field: heading}, "values": {field: {word: category}}, "defaults": {field: category}}."""
+    if name_or_path and name_or_path.lower().endswith(".json"):
+        try:
+            data = json.loads(Path(name_or_path).read_text())
+            mapping = Mapping(dict(data.get("columns", {})), {k: {fold(w): c for w, c in v.items()}
+                                                              for k, v in data.get("values", {}).items()},
+                              dict(data.get("defaults", {})))
+        except (OSError, ValueError, AttributeError) as exc:
+            raise DomainError(f"The mapping file {name_or_path} cannot be read: {exc}") from None
+        unknown = [k for k in (*mapping.columns, *mapping.values, *mapping.defaults) if k not in F.BY_KEY]
+        if unknown:
+            raise DomainError(f"The mapping file names a field Waypoint does not have: {unknown[0]}")
+        return mapping
+    saved = saved_mapping(organisation, name_or_path or DEFAULT_MAPPING)
+    if saved is None:
+        raise DomainError(f'{organisation.name} has no saved mapping called "{name_or_path or DEFAULT_MAPPING}": '
+                          "map a file once on the Import page, or give a .json mapping file")
+    return Mapping.of(saved)
+
+
+def import_path(actor, organisation: Organisation, mapping: Mapping, path: Path, *, dry_run: bool,
+                progress: Progress = None) -> tuple[ImportRun, Plan, dict | None]:
+    """The command line's import: the file stays on disk (read twice, never held in memory)."""
+    _require(actor)
+    if organisation_for(actor, organisation.id) is None:
+        raise DomainError("You cannot import for that organisation")
+    rows = path_rows(path)
+    with open(path, "rb") as handle:
+        headers = CasefileReader(handle, path.name).header().names
+    run = ImportRun(organisation_id=organisation.id, created_by_id=actor.id, filename=path.name[:255],
+                    status=RunStatus.UPLOADED, headers=headers)
+    db.session.add(run)
+    db.session.flush()
+    if dry_run:
+        plan, counts = check(actor, organisation, mapping, rows, progress, headers), None
+    else:
+        plan, counts = import_rows(actor, organisation, mapping, rows, run=run, progress=progress, headers=headers)
+    record_check(actor, run, plan)
+    if counts is not None:
+        run.status, run.imported_at = RunStatus.IMPORTED, utcnow()
+        run.summary = {**plan.summary(), "saved": counts}
+    elif not dry_run:
+        run.status = RunStatus.REFUSED
+    db.session.flush()
+    return run, plan, counts

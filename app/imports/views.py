@@ -7,6 +7,7 @@ from flask_login import current_user
 
 import io
 
+from app import audit
 from app.auth.decorators import personal_data, requires
 from app.auth.roles import Capability as C
 from app.db import db
@@ -68,6 +69,8 @@ def index():
 @bp.route("/template.csv")
 @requires(C.IMPORT_CASEWORK)
 def template_csv_file():
+    audit.record_export(current_user, "import_template", "csv")
+    db.session.commit()
     return send_file(io.BytesIO(template_csv()), mimetype="text/csv", as_attachment=True,
                      download_name="waypoint-casework-template.csv")
 
@@ -78,7 +81,10 @@ def template_xlsx_file():
     """With one organisation in reach, the guidance sheet lists its own sites and outcomes."""
     organisations = services.organisations_for(current_user)
     setup = Setup.load(organisations[0]) if len(organisations) == 1 else None
-    return send_file(io.BytesIO(template_xlsx(setup)), as_attachment=True,
+    data = template_xlsx(setup)
+    audit.record_export(current_user, "import_template", "xlsx")
+    db.session.commit()
+    return send_file(io.BytesIO(data), as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      download_name="waypoint-casework-template.xlsx")
 
@@ -125,14 +131,15 @@ def values(run_id: int):
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("imports.index"))
-    missing = [f for f in F.FIELDS if f.kind == F.CATEGORY and f.required and f.key not in mapping.columns]
+    # A needed category can be given once for every row (or for the rows where its cell is blank).
+    needed = [f for f in F.FIELDS if f.kind == F.CATEGORY and f.required]
     errors = {}
     if request.method == "POST":
         chosen = {key: {fold(w): request.form.get(f"v-{key}-{i}", "") for i, w in enumerate(found)}
                   for key, found in words.items()}
-        defaults = {f.key: request.form.get(f"default-{f.key}", "") for f in missing}
-        for f in missing:
-            if not defaults[f.key]:
+        defaults = {f.key: request.form.get(f"default-{f.key}", "") for f in needed}
+        for f in needed:
+            if f.key not in mapping.columns and not defaults[f.key]:
                 errors[f"default-{f.key}"] = f"The file has no {f.label.lower()} column: choose one for every row"
         if not errors:
             services.save_mapping(current_user, run.organisation, values=chosen, defaults=defaults)
@@ -140,7 +147,7 @@ def values(run_id: int):
             return redirect(url_for("imports.run", run_id=run.id))
     fields = [(F.BY_KEY[k], list(found.items()), setup.choices(k)) for k, found in words.items()]
     return render_template("imports/values.html", run=run, fields=fields, mapping=mapping, errors=errors,
-                           missing=[(f, setup.choices(f.key)) for f in missing], fold=fold,
+                           needed=[(f, setup.choices(f.key), f.key in mapping.columns) for f in needed], fold=fold,
                            page_title="Match the values", breadcrumbs=_crumbs(run))
 
 
