@@ -56,9 +56,9 @@ def bench_mapping() -> Mapping:
 
 def type_casefile(worker, path, mapping: Mapping, setup) -> int:
     """Enter a casework file the way a youth worker would on the pages, through the casework services one record
-    at a time: the duplicate check offers an existing person, who is then used; sessions, outcomes and measures
-    are logged in date order; the case is closed last. An estimated age is taken as estimated on the referral
-    date (as if typed that day). The yardstick the import is compared with. Returns referrals typed."""
+    at a time: the duplicate check offers an existing person, who is then used (an estimated age is as at the
+    referral date); sessions, outcomes and measures are logged in date order; the case is closed last. The
+    yardstick the import is compared with. Returns the number of referrals typed."""
     reader = RowReader(mapping, setup)
     referrals: dict[str, dict] = {}
     events: dict[str, list] = defaultdict(list)
@@ -86,11 +86,9 @@ def type_casefile(worker, path, mapping: Mapping, setup) -> int:
                       "ethnicity": Ethnicity(r["ethnicity"]) if r.get("ethnicity") else None,
                       "home_area": r.get("home_area")}
             try:
-                person = services.create_person(worker, values)
+                person = services.create_person(worker, values, estimate_default=r["referred_on"].date())
             except services.PossibleDuplicate as exc:
                 person = exc.candidates[0]
-            if person.estimated_age is not None and person.date_of_birth is None:
-                person.estimated_on = r["referred_on"].date()
             people[r["person_ref"]] = person
         referral = services.submit_referral(worker, person, **fields)
         for v in sorted(events[ref], key=lambda v: occurred_at(v) if v.get("contact_on") else datetime.max):

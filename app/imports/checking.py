@@ -20,6 +20,7 @@ from app.errors import DomainError
 from app.imports import fields as F
 from app.imports.mapping import Mapping, RowReader, Setup
 from app.imports.models import ImportedRecord
+from app.programmes.age_bands import age_at_reach
 from app.referrals import duplicates
 from app.referrals.ethnicity import Ethnicity
 from app.referrals.models import LawfulBasis, Person, Sex, TrialArm
@@ -323,7 +324,11 @@ class Checker:
         person.values = values
 
     def match_existing(self, people: list[PersonPlan]) -> None:
-        """The pages' deterministic duplicate rule (names + date of birth, or NHS number), in batches."""
+        """The pages' duplicate check (`duplicates_of`), in batches. The deterministic key (names and date of
+        birth, or NHS number) finding one record: that person is used, as a worker would use them. Several: the
+        records must be merged first. Only a weaker likeness (the same name where a date of birth is missing on
+        one side, ages plausible): the page would ask "is this one of these people?", so the row is refused
+        with what to do, rather than guessed."""
         for start in range(0, len(people), 500):
             batch = people[start:start + 500]
             keys = {name_key(p.values["given_name"], p.values["family_name"]) for p in batch}
@@ -331,19 +336,34 @@ class Checker:
             test = Person.name_key.in_(keys)
             if nhs:
                 test = sa.or_(test, Person.nhs_number.in_(nhs))
-            found = db.session.execute(sa.select(Person.id, Person.name_key, Person.date_of_birth, Person.nhs_number)
+            found = db.session.execute(sa.select(Person.id, Person.name_key, Person.date_of_birth, Person.nhs_number,
+                                                 Person.estimated_age, Person.estimated_on)
                                        .where(person_scope(self.actor), Person.merged_into_id.is_(None), test)
                                        .order_by(Person.id)).all()
             for p in batch:
-                key = name_key(p.values["given_name"], p.values["family_name"])
-                hits = [row.id for row in found if duplicates.same_person_key(
-                    key, p.values.get("date_of_birth"), p.values.get("nhs_number"),
-                    row.name_key, row.date_of_birth, row.nhs_number)]
-                if len(hits) == 1:
-                    p.how, p.existing_id = "matched", hits[0]
-                elif hits:
-                    self.problem(p.row, "given_name", f"This person matches {len(hits)} people already in Waypoint: "
-                                 "merge those records first (People › Possible duplicates), then import again")
+                self.match_one(p, found)
+
+    def match_one(self, p: PersonPlan, found) -> None:
+        v = p.values
+        key, dob = name_key(v["given_name"], v["family_name"]), v.get("date_of_birth")
+        strong = [row.id for row in found if duplicates.same_person_key(
+            key, dob, v.get("nhs_number"), row.name_key, row.date_of_birth, row.nhs_number)]
+        if len(strong) == 1:
+            p.how, p.existing_id = "matched", strong[0]
+            return
+        if strong:
+            self.problem(p.row, "given_name", f"This person matches {len(strong)} people already in Waypoint: "
+                         "merge those records first (People › Possible duplicates), then import again")
+            return
+        on = v.get("estimated_on") or p.first_referred_on or date.today()
+        weak = [row.id for row in found if row.name_key == key and (
+            row.date_of_birth is None if dob else duplicates.plausible_age_match(
+                v.get("estimated_age"), on, age_at_reach(row.date_of_birth, row.estimated_age, row.estimated_on, on)))]
+        if weak:
+            self.problem(p.row, "date_of_birth" if dob is None else "given_name",
+                         f"Waypoint already has someone of this name without a date of birth to tell them apart "
+                         f"(record {', '.join(map(str, weak[:3]))}). If it is the same person, add their date of "
+                         "birth to that record in Waypoint; if not, give a date of birth or NHS number in the file")
 
     def decide_referral(self, referral: ReferralPlan) -> None:
         raw, row = referral.raw, referral.row

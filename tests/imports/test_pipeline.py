@@ -100,3 +100,12 @@ def test_existing_person_is_matched_not_duplicated(world):
     assert plan.summary()["people_matched"] == 1 and counts["people"] == 0
     assert db.session.execute(sa.select(sa.func.count()).select_from(Referral).where(
         Referral.person_id == existing.id)).scalar_one() == 2
+
+
+def test_a_same_name_record_without_a_date_of_birth_is_not_guessed(world):
+    from tests.factories import PersonFactory
+
+    PersonFactory(given_name="Jordan", family_name="Smith", date_of_birth=None, organisation=world.org_a)
+    run = _run(world, [row()])
+    plan = services.check_run(world.programme_office, run)
+    assert len(plan.problems) == 1 and "add their date of birth to that record" in plan.problems[0].message
