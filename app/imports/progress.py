@@ -4,7 +4,9 @@ A long file is worked on in a background thread of the web process (its own sess
 page can come back at once and refresh itself every two seconds with "rows checked / saved so far". The run's
 status is in the database (checking, importing, then checked / imported / not imported); the row counts while
 it works are kept in this process, so a page served by another worker shows the status without the count.
-With IMPORT_IN_BACKGROUND off (the tests) the work happens inside the request.
+With IMPORT_IN_BACKGROUND off (the tests), or on SQLite, the work happens inside the request: SQLite has one
+writer at a time and every transaction here takes the write lock up front (`app/sqlite.py`), so a background
+job would make the progress page itself wait for the lock.
 """
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ def start(app, user_id: int, run_id: int, job: str) -> None:
         if _STATE.get(run_id, {}).get("running"):
             raise DomainError("This file is already being worked on: wait for it to finish")
         _STATE[run_id] = {"running": True, "job": job, "stage": "reading", "rows": 0, "started": time.time()}
-    if not app.config.get("IMPORT_IN_BACKGROUND"):
+    if not app.config.get("IMPORT_IN_BACKGROUND") or db.engine.dialect.name == "sqlite":
         try:
             run = db.session.get(ImportRun, run_id)
             _do(db.session.get(User, user_id), run, job)

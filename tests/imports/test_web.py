@@ -101,3 +101,16 @@ def test_templates_download(client, world):
     guide = [r for r in book["How to fill it in"].iter_rows(values_only=True)]
     assert any(r[0] == "Site" and "A&E A" in (r[4] or "") for r in guide)
     assert client.get("/imports/template.csv").data.decode("utf-8-sig").startswith("Person reference,")
+
+
+def test_a_file_larger_than_the_general_upload_limit_is_accepted_for_import(client, world, app):
+    """Years of casework exceed the 5 MB limit of other uploads: imports have their own (IMPORT_MAX_BYTES)."""
+    sign_in(client, world.programme_office)
+    rows = [row(**{"Case number": f"R{i}", "Client ID": f"C{i}", "Forename": "x" * 90}) for i in range(40_000)]
+    data = csv_bytes(rows)
+    assert app.config["MAX_CONTENT_LENGTH"] < len(data) < app.config["IMPORT_MAX_BYTES"]
+    response = _upload(client, world, data)
+    assert response.status_code == 302 and "/columns" in response.headers["Location"]
+    too_big = b"A\n" + b"x" * app.config["IMPORT_MAX_BYTES"]
+    response = _upload(client, world, too_big)
+    assert response.status_code == 413
