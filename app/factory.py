@@ -23,6 +23,7 @@ from app.finance import bp as finance_bp
 from app.finance import views as _finance_views  # noqa: F401
 from app.imports import bp as imports_bp
 from app.imports import views as _imports_views  # noqa: F401
+from app.imports.uploads import UploadRequest
 from app.main import bp as main_bp
 from app.main import views as _main_views  # noqa: F401
 from app.production import check_production
@@ -47,6 +48,7 @@ from config import CONFIGS, config_name_from_env
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     """Build the app. It only wires things together: no tables, migrations or seeding here."""
     app = Flask("app", instance_relative_config=False)  # the package, as before the factory had its own module
+    app.request_class = UploadRequest  # casework imports have their own upload limit
     app.config.from_object(CONFIGS[config_name or config_name_from_env()])
     if overrides:
         app.config.update(overrides)

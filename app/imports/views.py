@@ -41,7 +41,6 @@ def index():
     organisations = services.organisations_for(current_user)
     error = None
     if request.method == "POST":
-        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
         upload = request.files.get("file")
         try:
             org_id = int(request.form.get("organisation_id") or 0)
