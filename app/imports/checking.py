@@ -184,6 +184,10 @@ class Checker:
                          "belong together and never adds the same referral twice")
             return
         person_key = self.person_key(values, ref)
+        known = self.plan.referrals.get(ref)
+        if known is not None and person_key != known.person_key and person_key[0] != "ref":
+            # Rows of one referral are one person; a difference in their details is reported just below.
+            person_key = known.person_key
         person = self.plan.people.get(person_key)
         if person is None:
             person = PersonPlan(person_key, number, {k: values.get(k) for k in PERSON_VALUE_FIELDS},

@@ -109,3 +109,12 @@ def test_a_same_name_record_without_a_date_of_birth_is_not_guessed(world):
     run = _run(world, [row()])
     plan = services.check_run(world.programme_office, run)
     assert len(plan.problems) == 1 and "add their date of birth to that record" in plan.problems[0].message
+
+
+def test_an_unreadable_date_of_birth_is_reported_once_not_as_a_different_person(world):
+    rows = [{**row(**{"Session date": "05/05/2024", "Contact type": "1:1", "Attendance": "Y"}), "Client ID": ""},
+            {**row(**{"Session date": "12/05/2024", "Contact type": "1:1", "Attendance": "Y", "DOB": "30/02/2007"}),
+             "Client ID": ""}]
+    run = _run(world, rows)
+    plan = services.check_run(world.programme_office, run)
+    assert [(p.row, p.column) for p in plan.problems] == [(3, "DOB")]
