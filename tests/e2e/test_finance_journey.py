@@ -151,7 +151,9 @@ def test_finance_sets_up_a_year_and_downloads_its_reports(page):
     assert rules.locator("[data-testid=rule-evaluation_share] [data-testid=plan-pct]").inner_text() == "10.0%"
     assert rules.locator("[data-testid=rule-evaluation_share-stricter] [data-testid=plan-pct]").inner_text() == "9.1%"
     match_row = rules.locator("[data-testid=rule-match_funding]").inner_text()
-    assert "At risk" in match_row  # £50,000 accepted of £200,000; the secondment is only pledged
+    # £50,000 accepted of £200,000 required; the £72,000 secondment is only pledged and would not cover the
+    # £150,000 shortfall, so the rule fails (it would be "at risk" only if the pledges covered it).
+    assert "Fail" in match_row and "At risk" not in match_row
     assert page.locator("[data-testid=match-required]").inner_text() == "£200,000"
     assert page.locator("[data-testid=match-accepted]").inner_text() == "£50,000"
     assert page.locator("[data-testid=match-at-risk]").inner_text() == "£72,000"
