@@ -86,6 +86,8 @@ class Base:
     IMPORT_MAX_BYTES = int(_env("IMPORT_MAX_MB", "50")) * 1024 * 1024
     IMPORT_IN_BACKGROUND = True
     PER_PAGE = 25
+    # API tokens (issue 9): days a new token lives before it must be replaced.
+    API_TOKEN_DAYS = int(_env("API_TOKEN_DAYS", "90"))
     # Sessions (SECURITY.md §5): minutes of inactivity, hours overall.
     SESSION_IDLE_MINUTES = int(_env("SESSION_IDLE_MINUTES", "30"))
     SESSION_ABSOLUTE_HOURS = int(_env("SESSION_ABSOLUTE_HOURS", "12"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from app.api.problems import is_api_request, problem_for
 from app.auth.policies import person_for_route
 from app.errors import ConflictError, DomainError
 from app.limits import RateLimitExceeded, retry_after_seconds
@@ -89,6 +90,8 @@ def register_errorhandlers(app) -> None:
             _audit_refusal(exc.code)
         if exc.code and exc.code >= 500:
             app.logger.exception("HTTP %s", exc.code)
+        if is_api_request():
+            return problem_for(exc)
         desc = exc.description if exc.code in (400, 405, 409, 429) else None
         if exc.code == 413:
             desc = _too_large(app.config.get("MAX_CONTENT_LENGTH"))
@@ -99,6 +102,8 @@ def register_errorhandlers(app) -> None:
     @app.errorhandler(DomainError)
     def handle_domain(exc: DomainError):
         db.session.rollback()
+        if is_api_request():
+            return problem_for(exc)
         return _render(409 if isinstance(exc, ConflictError) else 400, exc.message)
 
     @app.errorhandler(Exception)
@@ -107,4 +112,6 @@ def register_errorhandlers(app) -> None:
         app.logger.exception("Unhandled error")
         if app.config.get("TESTING") and app.config.get("PROPAGATE_UNEXPECTED", False):
             raise exc
+        if is_api_request():
+            return problem_for(exc)
         return _render(500)

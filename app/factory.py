@@ -9,6 +9,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from app import models as _models  # noqa: F401  (the whole schema, for migrations and tests)
 from app.admin import bp as admin_bp
 from app.admin import views as _admin_views  # noqa: F401  (routes register on their blueprint)
+from app.api.setup import register_api
 from app.auth import bp as auth_bp
 from app.auth import views as _auth_views  # noqa: F401
 from app.auth.sessions import load_session_user
@@ -40,6 +41,8 @@ from app.reminders import bp as reminders_bp
 from app.reminders import views as _reminders_views  # noqa: F401
 from app.todo import bp as todo_bp
 from app.todo import views as _todo_views  # noqa: F401
+from app.tokens import bp as tokens_bp
+from app.tokens import views as _tokens_views  # noqa: F401
 from app.sqlite import configure_sqlite
 from app.templating import register_filters
 from config import CONFIGS, config_name_from_env
@@ -106,6 +109,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(todo_bp)
     app.register_blueprint(reminders_bp, url_prefix="/reminders")
     app.register_blueprint(imports_bp, url_prefix="/imports")
+    app.register_blueprint(tokens_bp)
+    register_api(app)
 
 
 def register_request_hooks(app: Flask) -> None:

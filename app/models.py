@@ -12,6 +12,7 @@ from app.periods.models import ReportingPeriod  # noqa: F401
 from app.reports.models import ExceptionAcceptance, ReturnSnapshot  # noqa: F401
 from app.clocks.models import ProgrammeClock  # noqa: F401
 from app.reminders.models import ReminderPreference, SentReminder  # noqa: F401
+from app.tokens.models import ApiToken  # noqa: F401
 
 try:  # domains that land later register their models here too
     import app.finance.models  # noqa: F401

@@ -9,7 +9,7 @@ OWN = {
     "contact_id": "contact_a", "other_person_id": "person_a", "user_id": "worker_a", "organisation_id": "org_a", "fy": 2024, "year": 2024,
     "quarter": 2,
     "line_id": "budget_line", "expenditure_id": "expenditure", "contribution_id": "contribution",
-    "secondment_id": "secondment", "event_id": "training_event", "run_id": "import_run",
+    "secondment_id": "secondment", "event_id": "training_event", "run_id": "import_run", "token_id": 1,
 }
 # Parameters that name a provider-owned object, and the other provider's object to try instead.
 FOREIGN = {"referral_id": "referral_b", "person_id": "person_b", "contact_id": "contact_b",
@@ -29,3 +29,16 @@ def fill(rule, world, table=OWN) -> dict | None:
 
 def app_rules(app):
     return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+
+
+def is_api(app, rule) -> bool:
+    """API routes authenticate with a token, never a session cookie (tests/api/test_access.py covers them)."""
+    return bool(getattr(app.view_functions[rule.endpoint], "api_token_auth", False))
+
+
+def page_rules(app):
+    return [r for r in app_rules(app) if not is_api(app, r)]
+
+
+def api_rules(app):
+    return [r for r in app_rules(app) if is_api(app, r)]

@@ -14,7 +14,7 @@ from app.auth.policies import organisation_scope, person_scope, referral_scope
 from app.auth.roles import Capability
 from app.db import db
 from app.programmes.models import Programme, Site
-from app.referrals.models import Contact, OutcomeMeasure, Person, Referral, ReferralStatusChange, TrialArm
+from app.referrals.models import Contact, Outcome, OutcomeMeasure, Person, Referral, ReferralStatusChange, TrialArm
 from app.referrals.names import fold, normalise_nhs_number
 from app.referrals.transitions import OPEN_STATUSES, ReferralStatus
 from app.referrals.followups import STALE_AFTER_DAYS
@@ -308,3 +308,36 @@ def measures_for(referral_ids: list[int]):
         sa.select(OutcomeMeasure.referral_id, OutcomeMeasure.instrument, OutcomeMeasure.time_point,
                   OutcomeMeasure.value, OutcomeMeasure.measured_on)
         .where(OutcomeMeasure.referral_id.in_(referral_ids)).order_by(OutcomeMeasure.measured_on)).all()
+
+
+def referrals_changed(user, *, updated_since: datetime | None = None, status=None, open_only: bool | None = None,
+                      assigned_worker_id: int | None = None, person_id: int | None = None,
+                      programme_id: int | None = None):
+    """Referrals in scope for a provider system's sync (the API): a referral has changed when it, or a
+    contact, status change, outcome or measure of it, was saved at or after `updated_since` (UTC)."""
+    stmt = sa.select(Referral).where(referral_scope(user))
+    if updated_since is not None:
+        touched = [sa.exists().where(m.referral_id == Referral.id, m.updated_at >= updated_since)
+                   for m in (Contact, ReferralStatusChange, Outcome, OutcomeMeasure)]
+        stmt = stmt.where(sa.or_(Referral.updated_at >= updated_since, *touched))
+    if status is not None:
+        stmt = stmt.where(Referral.status == status)
+    if open_only is True:
+        stmt = stmt.where(Referral.status.in_(OPEN_STATUSES))
+    elif open_only is False:
+        stmt = stmt.where(Referral.status == ReferralStatus.CLOSED)
+    if assigned_worker_id:
+        stmt = stmt.where(Referral.assigned_worker_id == assigned_worker_id)
+    if person_id:
+        stmt = stmt.where(Referral.person_id == person_id)
+    if programme_id:
+        stmt = stmt.where(Referral.programme_id == programme_id)
+    return stmt
+
+
+def referral_items(referral: Referral, model, updated_since: datetime | None = None):
+    """A referral's contacts, outcomes or measures (the referral was loaded through its policy)."""
+    stmt = sa.select(model).where(model.referral_id == referral.id)
+    if updated_since is not None:
+        stmt = stmt.where(model.updated_at >= updated_since)
+    return stmt

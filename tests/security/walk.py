@@ -8,11 +8,12 @@ import sqlalchemy as sa
 
 from app.audit import AuditEvent
 from app.db import db
-from tests.access import app_rules, fill
+from tests.access import fill, page_rules
 
 
 def get_urls(app, world):
-    for rule in app_rules(app):
+    """Every page's GET route (the API's take tokens, not cookies: tests/api/test_controls.py walks those)."""
+    for rule in page_rules(app):
         if "GET" not in rule.methods:
             continue
         view = app.view_functions[rule.endpoint]

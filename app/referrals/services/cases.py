@@ -65,7 +65,11 @@ def _record_status(actor, referral: Referral, to: S, note: str | None = None, at
 def submit_referral(actor, person: Person, *, programme_id: int, site_id: int, referred_on: date,
                     referred_at: datetime | None = None, source: ReferralSource, reason: str | None,
                     lawful_basis: LawfulBasis, consent_recorded: bool = False,
-                    override_reason: str | None = None, assigned_worker_id: int | None = None) -> Referral:
+                    override_reason: str | None = None, assigned_worker_id: int | None = None,
+                    allocated_elsewhere: tuple[TrialArm, str] | None = None) -> Referral:
+    """Record a referral. On a trial programme an eligible person takes Waypoint's draw, unless
+    `allocated_elsewhere` carries (arm, reference) for an allocation made outside Waypoint (a trial unit, a
+    partner's system): that is recorded as such and audited, and Waypoint draws nothing (DOMAIN.md §6)."""
     require(actor, Capability.RECORD_REFERRAL, "Your role cannot record referrals")
     if person.merged_into_id:
         raise DomainError("This record was merged into another: refer the person on their current record")
@@ -91,7 +95,9 @@ def submit_referral(actor, person: Person, *, programme_id: int, site_id: int, r
         assigned_worker=worker, status=S.RECEIVED, trial_arm=TrialArm.NONE,
     )
     db.session.add(referral)
-    if programme.trial_enabled and judged.eligible:
+    if allocated_elsewhere is not None:
+        _record_outside_allocation(referral, programme, *allocated_elsewhere)
+    elif programme.trial_enabled and judged.eligible:
         _allocate(referral, programme, site)
     flush()
     db.session.add(ReferralStatusChange(referral=referral, from_status=None, to_status=S.RECEIVED,
@@ -99,9 +105,27 @@ def submit_referral(actor, person: Person, *, programme_id: int, site_id: int, r
     audit.record(actor, "referral.submitted", referral, detail={
         "programme": programme.name, "site": site.name, "age": age, "eligible": judged.eligible,
         "override_reason": override_reason if not judged.eligible else None, "trial_arm": referral.trial_arm.value,
-        "allocation_draw": referral.allocation_draw})
+        "allocation_draw": referral.allocation_draw,
+        "allocation": ("elsewhere" if allocated_elsewhere else "waypoint") if referral.allocation_draw else None})
     flush()
     return referral
+
+
+OUTSIDE_PREFIX = "allocated elsewhere: "
+
+
+def _record_outside_allocation(referral: Referral, programme: Programme, arm: TrialArm, reference: str | None) -> None:
+    if not programme.trial_enabled:
+        raise DomainError(f"{programme.name} does not run a trial, so there is no allocation to record",
+                          "trial_allocation")
+    if arm not in (TrialArm.INTERVENTION, TrialArm.CONTROL):
+        raise DomainError("Say which arm they were allocated to: intervention or control", "trial_allocation.arm")
+    reference = clean(reference)
+    if not reference:
+        raise DomainError("Say where the allocation was made, for example the trial unit's reference",
+                          "trial_allocation.reference")
+    referral.trial_arm = arm
+    referral.allocation_draw = (OUTSIDE_PREFIX + reference)[:200]
 
 
 def refer_new_person(actor, person_values: dict, *, confirm_different: bool = False, **referral) -> Referral:
@@ -121,7 +145,9 @@ def _allocate(referral: Referral, programme: Programme, site: Site) -> None:
 
         programme.trial_seed = secrets.randbelow(2**31)
     stratify = programme.trial_stratify_by_site
-    same_stratum = [Referral.programme_id == programme.id, Referral.trial_arm != TrialArm.NONE]
+    # Waypoint's own draws only: an allocation made elsewhere takes no place in Waypoint's sequence.
+    same_stratum = [Referral.programme_id == programme.id, Referral.trial_arm != TrialArm.NONE,
+                    sa.or_(Referral.allocation_draw.is_(None), ~Referral.allocation_draw.startswith(OUTSIDE_PREFIX))]
     if stratify:
         same_stratum.append(Referral.site_id == site.id)
     sequence = db.session.execute(sa.select(sa.func.count()).select_from(Referral).where(*same_stratum)).scalar_one()

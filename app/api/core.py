@@ -1,0 +1,96 @@
+"""What every API route shares: the flask-smorest Api, ETag / If-Match from version_id, and cursor paging."""
+from __future__ import annotations
+
+import http
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort, g, request
+from flask_login import current_user
+from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
+
+from app.api.auth import authenticate_request
+from app.auth.policies import get_referral_for
+from app.db import db
+from app.schemas import ProblemSchema, encode_cursor
+
+PROBLEM_JSON = "application/problem+json"
+
+IF_MATCH = {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+            "description": "The ETag you read (e.g. \"3\"); if the record changed since, nothing is saved and "
+                           "the answer is 412"}
+ETAG_HEADER = {"ETag": {"description": "The record's version, for If-Match", "schema": {"type": "string"}}}
+
+
+class WaypointApi(Api):
+    """flask-smorest, with problem+json for every error response it documents. Its own error handler is not
+    installed: the app's handlers (app/error_pages.py) answer API errors, so the HTML pages keep theirs."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self):
+        return None
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "A problem (RFC 9457)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def api_blueprint(name: str, url_prefix: str, description: str) -> Blueprint:
+    blp = Blueprint(f"api_{name}", __name__, url_prefix="/api/v1" + url_prefix, description=description)
+    blp.before_request(authenticate_request)  # a token, and only a token, before anything else
+    return blp
+
+
+def etag(obj) -> dict:
+    return {"ETag": f'"{obj.version_id}"'}
+
+
+def if_match(obj) -> int | None:
+    """The version the caller says it is changing (from If-Match), checked now: a stale one is 412."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    g.if_match_given = True
+    tags = [t.strip().removeprefix("W/").strip('"') for t in header.split(",") if t.strip()]
+    if "*" in tags:
+        return obj.version_id
+    if str(obj.version_id) in tags:
+        return obj.version_id
+    abort(412, "The record changed since you read it (its ETag is now "
+               f"\"{obj.version_id}\"). Nothing was saved: read it again and decide.")
+
+
+def page(stmt, id_column, args: dict) -> dict:
+    """Keyset paging by id: stable while rows are added, and cheap at any depth."""
+    limit = args["limit"]
+    if args.get("cursor"):
+        stmt = stmt.where(id_column > args["cursor"])
+    rows = list(db.session.execute(stmt.order_by(None).order_by(id_column).limit(limit + 1)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": rows, "next_cursor": encode_cursor(rows[-1].id) if more and rows else None}
+
+
+def changed_since(column, since):
+    return sa.true() if since is None else column >= since
+
+
+def loads_referral(view):
+    """Look the referral up through its policy *before* the body is read: an id out of scope is 404 whatever
+    is sent, so not even a validation answer says anything about another provider's records."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        g.referral = get_referral_for(current_user, kwargs["referral_id"])
+        return view(*args, **kwargs)
+
+    return wrapped
