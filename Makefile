@@ -29,6 +29,9 @@ $(ASSETS): package.json package-lock.json
 	mkdir -p app/static/govuk
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js app/static/govuk/
 	rm -rf app/static/govuk/assets && cp -r node_modules/govuk-frontend/dist/govuk/assets app/static/govuk/assets
+	rm -rf app/static/offline/vendor && mkdir -p app/static/offline/vendor/workbox app/static/offline/vendor/idb
+	cp node_modules/workbox-sw/build/workbox-sw.js $(foreach m,core routing strategies precaching expiration,node_modules/workbox-$(m)/build/workbox-$(m).prod.js) app/static/offline/vendor/workbox/
+	cp node_modules/idb/build/index.js app/static/offline/vendor/idb/
 	rm -f app/static/govuk/.copied-* && touch $@
 
 db:

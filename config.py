@@ -108,6 +108,9 @@ class Base:
     WAYPOINT_WORKERS = int(_env("WAYPOINT_WORKERS", _env("WEB_CONCURRENCY", "1")) or "1")
     # Idempotency keys (app/idempotency.py) are kept this long, then purged.
     IDEMPOTENCY_KEEP_HOURS = int(_env("IDEMPOTENCY_KEEP_HOURS", "24"))
+    # Offline capture (issue 14): hours a device may keep a caseload without reaching the server; the outbox's
+    # API token lives as long.
+    OFFLINE_MAX_AGE_HOURS = int(_env("OFFLINE_MAX_AGE_HOURS", "12"))
     # Retention (SECURITY.md §10): years after closure before anonymisation.
     RETENTION_YEARS = int(_env("RETENTION_YEARS", "6"))
     DEMO_PASSWORD = _env("WAYPOINT_DEMO_PASSWORD", "waypoint-demo-2024")

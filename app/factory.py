@@ -27,6 +27,8 @@ from app.imports import views as _imports_views  # noqa: F401
 from app.imports.uploads import UploadRequest
 from app.main import bp as main_bp
 from app.main import views as _main_views  # noqa: F401
+from app.offline import bp as offline_bp
+from app.offline import views as _offline_views  # noqa: F401
 from app.production import check_production
 from app.programmes import bp as programmes_bp
 from app.programmes import views as _programmes_views  # noqa: F401
@@ -110,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reminders_bp, url_prefix="/reminders")
     app.register_blueprint(imports_bp, url_prefix="/imports")
     app.register_blueprint(tokens_bp)
+    app.register_blueprint(offline_bp, url_prefix="/offline")
     register_api(app)
 
 

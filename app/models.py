@@ -8,6 +8,7 @@ from app.programmes.models import (  # noqa: F401
 from app.referrals.models import (  # noqa: F401
     Contact, Outcome, OutcomeMeasure, Person, Referral, ReferralStatusChange,
 )
+from app.offline.models import OfflineDevice  # noqa: F401
 from app.periods.models import ReportingPeriod  # noqa: F401
 from app.reports.models import ExceptionAcceptance, ReturnSnapshot  # noqa: F401
 from app.clocks.models import ProgrammeClock  # noqa: F401

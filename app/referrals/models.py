@@ -134,6 +134,7 @@ class Referral(Model):
     # Date of the first attended contact; derived, kept in step by the contact services.
     reached_on: Mapped[date | None] = mapped_column(index=True)
     first_contact_at: Mapped[datetime | None]  # first contact attempt, attended or not
+    recorded_offline_at: Mapped[datetime | None]  # saved on a device without a connection (issue 14)
     version_id: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version_id}
@@ -181,6 +182,9 @@ class Contact(Model):
     attended: Mapped[bool]
     worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     notes: Mapped[str | None] = mapped_column(sa.Text)
+    # Written down on a device without a connection (issue 14): when the worker saved it there. occurred_at
+    # stays the time it happened; created_at is when it reached the server.
+    recorded_offline_at: Mapped[datetime | None]
 
     referral: Mapped[Referral] = relationship(back_populates="contacts")
     worker: Mapped[User | None] = relationship()

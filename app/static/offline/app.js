@@ -1,0 +1,219 @@
+// The offline app's start-up (issue 14). On every opening: register the service worker; if there is a
+// connection, ask the server for this browser's key and a fresh copy of the caseload (this also tells us if the
+// worker was signed out or the browser revoked, and then wipes), then send what waits in the outbox.
+import { initAll } from '../govuk/govuk-frontend.min.js'
+import * as store from './store.js'
+import * as outbox from './outbox.js'
+import * as pages from './pages.js'
+
+const body = document.body
+const page = body.dataset.page
+body.classList.add('js-enabled', 'govuk-frontend-supported')
+
+let key = null
+let flushing = null
+
+function setConnection (text) {
+  document.querySelector('[data-connection]').replaceChildren(
+    pages.h('p', { class: 'govuk-body-s wp-connection__text' }, text))
+}
+
+async function refreshCount () {
+  const waiting = await store.waitingCount()
+  const held = (await store.outboxItems()).filter((i) => i.state === 'held').length
+  for (const el of document.querySelectorAll('[data-outbox-count]')) {
+    el.textContent = waiting || held ? `(${waiting}${held ? `, ${held} held` : ''})` : ''
+  }
+  for (const el of document.querySelectorAll('[data-online-only]')) el.hidden = !navigator.onLine
+  const state = navigator.onLine ? 'Online.' : 'No connection: what you save stays on this phone, encrypted, until it can be sent.'
+  setConnection(`${state} ${waiting ? `${waiting} waiting to be sent.` : 'Nothing waiting to be sent.'}${held ? ` ${held} held: see ‘Waiting to be sent’.` : ''}`)
+  return waiting
+}
+
+function showLocked (heading, detail) {
+  const box = document.querySelector('[data-locked]')
+  box.querySelector('[data-locked-heading]').textContent = heading
+  box.querySelector('[data-locked-detail]').textContent = detail || ''
+  box.hidden = false
+  for (const el of document.querySelectorAll('[data-loading]')) el.remove()
+}
+
+// { token, signedIn }; throws when the server cannot be reached.
+async function csrf () {
+  const response = await fetch('/offline/csrf', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+  if (!response.ok) throw new Error('server')
+  const answer = await response.json()
+  return { token: answer.csrf_token, signedIn: answer.signed_in }
+}
+
+// 'active' (key and copy refreshed), 'signed-out', 'revoked', or 'unreachable'.
+async function syncWithServer () {
+  const deviceId = await store.deviceId()
+  let token, signedIn
+  try {
+    ({ token, signedIn } = await csrf())
+  } catch (e) {
+    return 'unreachable'
+  }
+  if (!signedIn) {
+    try {
+      const state = await fetch('/offline/device-state', {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token },
+        body: JSON.stringify({ device_id: deviceId })
+      }).then((r) => r.json())
+      return state.state === 'revoked' ? 'revoked' : 'signed-out'
+    } catch (e) {
+      return 'unreachable'
+    }
+  }
+  let response
+  try {
+    response = await fetch('/offline/sync', {
+      method: 'POST', credentials: 'same-origin', redirect: 'manual',
+      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token, Accept: 'application/json' },
+      body: JSON.stringify({ device_id: deviceId })
+    })
+  } catch (e) {
+    return 'unreachable'
+  }
+  if (response.status === 410) return 'revoked'
+  if (response.type === 'opaqueredirect' || response.status === 401) return 'signed-out'
+  if (!response.ok) return 'unreachable'
+  const answer = await response.json()
+  key = await store.keepKey(answer.key)
+  await store.saveCaseload(key, answer.data)
+  if (answer.api_token) await store.saveToken(key, answer.api_token)
+  return 'active'
+}
+
+async function sendWaiting () {
+  if (!key || !navigator.onLine) return
+  if (flushing) return flushing
+  flushing = (async () => {
+    try {
+      const result = await outbox.flush(key, refreshCount)
+      if (result.sent || result.held) {
+        pages.flash(`${result.sent} sent to Waypoint${result.held ? `, ${result.held} held for you to look at` : ''}.`,
+          result.held ? 'Some items need you' : 'Sent')
+      }
+      if (page === 'outbox') await renderPage()
+    } finally {
+      flushing = null
+      await refreshCount()
+    }
+  })()
+  return flushing
+}
+
+const outboxActions = {
+  async sendNow () { await sendWaiting() },
+  async retry (itemKey) { await outbox.retry(key, itemKey); await renderPage(); await sendWaiting() },
+  async recordAnyway (itemKey) {
+    await outbox.retry(key, itemKey, (payload) => { payload.body.person.create_anyway = true })
+    await renderPage()
+    await sendWaiting()
+  },
+  async discard (itemKey, summary) {
+    if (!window.confirm(`Discard “${summary}”? It has not been saved in Waypoint and cannot be got back.`)) return
+    await store.deleteItem(itemKey)
+    await renderPage()
+    await refreshCount()
+  }
+}
+
+async function renderPage () {
+  const { data, reason } = await store.loadCaseload(key)
+  if (data) {
+    document.querySelector('[data-worker-name]').textContent = data.worker.name
+    document.querySelector('[data-offline-user]').hidden = false
+  }
+  if (page === 'outbox') {
+    await pages.renderOutbox(key, outboxActions)
+    return
+  }
+  if (!data) {
+    if (reason === 'locked' || (!key && reason !== 'expired' && reason !== 'none')) return
+    const box = document.querySelector('[data-content]') || document.querySelector('main')
+    if (page === 'contact' || page === 'refer') {
+      document.querySelector('main').append(pages.noCopy(reason))
+    } else {
+      box.replaceChildren(pages.noCopy(reason))
+    }
+    return
+  }
+  const items = await Promise.all((await store.outboxItems()).map((i) => pages.describe(key, i)))
+  if (page === 'caseload') {
+    const pending = {}
+    for (const d of items) if (d.caseId && d.item.state !== 'sent') pending[d.caseId] = (pending[d.caseId] || 0) + 1
+    pages.renderCaseload(data, pending)
+  } else if (page === 'case') {
+    const id = new URLSearchParams(window.location.search).get('id')
+    pages.renderCase(data, items.filter((d) => String(d.caseId) === String(id)))
+  } else if (page === 'contact') {
+    pages.setUpContactForm(data, key, refreshCount)
+  } else if (page === 'refer') {
+    pages.setUpReferForm(data, key, refreshCount)
+  }
+}
+
+async function signOut () {
+  const waiting = await store.waitingCount()
+  if (waiting && key && navigator.onLine) await sendWaiting()
+  const still = await store.waitingCount()
+  if (still && !window.confirm(`${still} item${still === 1 ? ' has' : 's have'} not been sent to Waypoint yet. Signing out deletes ${still === 1 ? 'it' : 'them'} from this phone. Sign out anyway?`)) return
+  let token = null
+  try { token = (await csrf()).token } catch (e) { token = null }
+  await store.wipeAll()
+  if (token) {
+    const form = pages.h('form', { method: 'post', action: body.dataset.signOutUrl }, pages.h('input', { type: 'hidden', name: 'csrf_token', value: token }))
+    document.body.append(form)
+    form.submit()
+  } else {
+    window.location.href = body.dataset.signInUrl
+  }
+}
+
+async function start () {
+  initAll()
+  pages.showFlashFromSession()
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register(body.dataset.sw, { scope: body.dataset.scope }).catch(() => {})
+  }
+  document.querySelector('[data-sign-out]').addEventListener('click', signOut)
+  key = await store.tabKey()
+  let state = 'unreachable'
+  if (navigator.onLine) state = await syncWithServer()
+  const waiting = await store.waitingCount()
+  const waitingText = waiting ? `${waiting} item${waiting === 1 ? ' is' : 's are'} waiting to be sent; they are kept, locked, and sent after you sign in.` : ''
+  if (state === 'revoked') {
+    await store.wipeAll()
+    key = null
+    showLocked('This phone’s offline copy was withdrawn, so it has been cleared.', 'Sign in to Waypoint to carry on.')
+  } else if (state === 'signed-out') {
+    // Signed out elsewhere, or the session ran out: the copy of the caseload goes now.
+    await store.wipeCaseload()
+    store.forgetKey()
+    key = null
+    showLocked('You are signed out, so your caseload was cleared from this phone.', waitingText)
+  } else if (!key) {
+    showLocked('This copy is locked. Connect and sign in to open it.', waitingText)
+  }
+  await renderPage()
+  for (const el of document.querySelectorAll('[data-loading]')) el.remove()
+  await refreshCount()
+  if (state === 'active') await sendWaiting()
+  window.addEventListener('online', async () => {
+    const again = await syncWithServer()
+    if (again === 'active') {
+      document.querySelector('[data-locked]').hidden = true
+      await renderPage()
+      await sendWaiting()
+    }
+    await refreshCount()
+  })
+  window.addEventListener('offline', refreshCount)
+  body.dataset.ready = 'true'
+}
+
+start()

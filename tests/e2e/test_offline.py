@@ -1,0 +1,206 @@
+"""The offline app in a real browser (issue 14): installable shell, encrypted store, pages without a connection.
+
+Chromium is taken offline with ``context.set_offline(True)``; the service worker (Workbox) serves the shells.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import shot, sign_in_as
+
+pytestmark = pytest.mark.e2e
+
+WORKER = "worker@example.org"
+VENDOR = Path(__file__).resolve().parents[2] / "app" / "static" / "offline" / "vendor"
+
+
+@pytest.fixture(autouse=True)
+def _assets_copied():
+    missing = [p for p in ("workbox/workbox-sw.js", "workbox/workbox-precaching.prod.js", "idb/index.js")
+               if not (VENDOR / p).exists()]
+    assert not missing, f"Workbox/idb not copied into app/static/offline/vendor ({missing}): run `make assets`"
+
+# Everything in the browser's IndexedDB for this site, with every byte array turned into latin-1 text, so that a
+# plaintext value stored anywhere (even inside a byte array) would show up in the dump.
+DUMP_IDB = """
+async () => {
+  const dbs = await indexedDB.databases()
+  const out = {}
+  const text = (v) => {
+    if (v instanceof ArrayBuffer) v = new Uint8Array(v)
+    if (ArrayBuffer.isView(v)) return 'bytes:' + Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), (b) => String.fromCharCode(b)).join('')
+    if (Array.isArray(v)) return v.map(text)
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, text(x)]))
+    return v
+  }
+  for (const { name } of dbs) {
+    const db = await new Promise((resolve, reject) => { const r = indexedDB.open(name); r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error) })
+    out[name] = {}
+    for (const store of db.objectStoreNames) {
+      const tx = db.transaction(store)
+      const all = await new Promise((resolve) => { const r = tx.objectStore(store).getAll(); r.onsuccess = () => resolve(r.result) })
+      const keys = await new Promise((resolve) => { const r = tx.objectStore(store).getAllKeys(); r.onsuccess = () => resolve(r.result) })
+      out[name][store] = all.map((v, i) => ({ key: keys[i], value: text(v) }))
+    }
+    db.close()
+  }
+  return out
+}
+"""
+
+
+def make_case(live_server, given: str, family: str, worker_email: str = WORKER) -> int:
+    """A case of the worker's own (the demo's random allocation may give them none), made through the services."""
+    import sqlalchemy as sa
+
+    from app.auth.models import User
+    from app.db import db
+    from app.referrals import queries, services
+    from app.referrals.models import LawfulBasis, ReferralSource
+
+    with live_server.app.app_context():
+        worker = db.session.execute(sa.select(User).where(User.email == worker_email)).scalar_one()
+        site = queries.site_choices(worker)[0]
+        today = date.today()
+        referral = services.refer_new_person(
+            worker, {"given_name": given, "family_name": family, "date_of_birth": date(today.year - 17, 3, 14)},
+            confirm_different=True, programme_id=site.programme_id, site_id=site.id,
+            referred_on=today - timedelta(days=6), source=ReferralSource.AE_CLINICIAN, reason="Assault injury",
+            lawful_basis=LawfulBasis.PUBLIC_TASK, assigned_worker_id=worker.id)
+        db.session.commit()
+        referral_id = referral.id
+        db.session.remove()
+    return referral_id
+
+
+def ready(page) -> None:
+    page.wait_for_selector("body[data-ready=true]")
+
+
+def install(page) -> None:
+    """Open the offline app while online and signed in, and wait until the service worker controls it."""
+    page.goto("/offline/")
+    ready(page)
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()
+        ready(page)
+    assert page.evaluate("!!navigator.serviceWorker.controller")
+
+
+def fill_date(page, name: str, d: date) -> None:
+    page.fill(f"#{name}-day", str(d.day))
+    page.fill(f"#{name}-month", str(d.month))
+    page.fill(f"#{name}-year", str(d.year))
+
+
+def log_contact(page, when: date, at: str, notes: str) -> None:
+    page.get_by_role("link", name="Log a contact").first.click()
+    ready(page)
+    page.check("#attended")
+    page.check("#mode")
+    fill_date(page, "occurred_on", when)
+    page.fill("#occurred_time", at)
+    page.fill("#duration_minutes", "40")
+    page.fill("#notes", notes)
+    page.get_by_role("button", name="Save contact").click()
+    page.wait_for_url("**/offline/case?id=*")
+    ready(page)
+
+
+def refer_someone_new(page, given: str, family: str, born: date) -> None:
+    page.goto("/offline/refer")
+    ready(page)
+    page.fill("#given_name", given)
+    page.fill("#family_name", family)
+    fill_date(page, "date_of_birth", born)
+    page.select_option("#site_id", index=1)
+    fill_date(page, "referred_on", date.today())
+    page.select_option("#source", "ae_clinician")
+    page.fill("#reason", "Assault injury, seen in A&E")
+    page.check("input[name=lawful_basis][value=public_task]")
+    page.get_by_role("button", name="Record referral").click()
+    page.wait_for_url("**/offline/outbox")
+    ready(page)
+
+
+def idb_dump(page) -> str:
+    return json.dumps(page.evaluate(DUMP_IDB), ensure_ascii=False)
+
+
+def test_offline_pages_work_without_a_connection_and_store_nothing_readable(page, live_server):
+    make_case(live_server, "Tayo", "Offlinecase-Adeyemi")
+    context = page.context
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in_as(page, WORKER)
+    install(page)
+    first = page.locator("table a.govuk-link").first
+    name = first.inner_text()
+    assert name, "the worker's caseload is on the page"
+    shot(page, "offline-01-caseload-online")
+
+    context.set_offline(True)
+    page.reload()
+    ready(page)
+    assert page.get_by_text(name).first.is_visible(), "the caseload opens without a connection"
+    assert "No connection" in page.locator("[data-connection]").inner_text()
+    shot(page, "offline-02-caseload-offline")
+    page.get_by_role("link", name=name).first.click()
+    ready(page)
+    assert page.locator("h1").inner_text() == name
+    shot(page, "offline-03-case-offline")
+
+    # The form says what is wrong, the GOV.UK way, and saves nothing.
+    page.get_by_role("link", name="Log a contact").first.click()
+    ready(page)
+    page.get_by_role("button", name="Save contact").click()
+    assert page.locator("[data-error-summary]").is_visible()
+    assert "Say whether they attended" in page.locator("[data-error-summary]").inner_text()
+    shot(page, "offline-04-contact-errors")
+    page.go_back()
+    ready(page)
+
+    note = "Talked about staying safe on the way home; plan to meet at college"
+    log_contact(page, date.today(), "09:15", note)
+    assert "Saved on this phone" in page.locator("[data-flash]").inner_text()
+    assert "(1)" in page.locator("[data-outbox-count]").first.inner_text()
+    shot(page, "offline-05-contact-saved")
+
+    born = date.today().replace(year=date.today().year - 16) - timedelta(days=40)
+    refer_someone_new(page, "Kezia", "Offlinetest-Marlow", born)
+    assert "2 waiting to be sent" in page.locator("[data-waiting-summary]").inner_text()
+    shot(page, "offline-06-outbox-offline")
+
+    dump = idb_dump(page)
+    for secret in (name, name.split()[0], "Kezia", "Offlinetest-Marlow", born.isoformat(), note, "staying safe",
+                   "Assault injury"):
+        assert secret not in dump, f"{secret!r} is readable in IndexedDB"
+    assert "outbox" in dump and dump.count('"state"') >= 2
+
+    # Close the tab; open the app again, still offline: the items are there, but nothing can be read.
+    page.close()
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto("/offline/outbox")
+    ready(page)
+    assert page.locator("[data-locked]").is_visible()
+    assert "2 waiting to be sent" in page.locator("[data-waiting-summary]").inner_text()
+    assert "Kezia" not in page.content() and name not in page.content()
+    shot(page, "offline-07-reopened-locked")
+
+    # Back online, still signed in: the copy opens again.
+    context.set_offline(False)
+    page.goto("/offline/")
+    ready(page)
+    assert page.get_by_text(name).first.is_visible()
+
+    # Signing out wipes the browser's offline data.
+    page.locator("[data-sign-out]").click()
+    page.wait_for_url("**/sign-in**")
+    names = page.evaluate("indexedDB.databases().then(dbs => dbs.map(d => d.name))")
+    assert "waypoint-offline" not in names
+    page.close()
