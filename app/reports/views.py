@@ -17,12 +17,13 @@ from app.errors import DomainError
 from app.finance import bp as finance_bp
 from app.finance import views as finance_views
 from app.forms import attach_error
-from app.periods import fy_label, fy_of, quarter_bounds, quarter_label
+from app.periods import fy_bounds, fy_label, fy_of, quarter_bounds, quarter_label
 from app.periods.models import PeriodStatus, ReportingPeriod
 from app.programmes.models import Programme
 from app.referrals.models import Person
 from app.reports import bp, counting, dashboard, queries, services
 from app.reports.forms import AcceptForm, ActionForm, DraftForm
+from app.reports.builders.timeliness import dashboard_table
 
 
 def _today() -> date:
@@ -55,8 +56,9 @@ def targets():
     orgs = visible_organisation_ids(current_user)
     lines = dashboard.build(fy, as_at, orgs)
     chart = _chart(lines)
+    timeliness = dashboard_table(fy_bounds(fy)[0], as_at, orgs)
     return render_template(
-        "reports/targets.html", lines=lines, fy=fy, fy_label=fy_label, years=sorted(set(years) | {fy}, reverse=True),
+        "reports/targets.html", lines=lines, timeliness=timeliness, fy=fy, fy_label=fy_label, years=sorted(set(years) | {fy}, reverse=True),
         as_at=as_at, share=orgs is not None, chart=chart, page_title=f"Targets {fy_label(fy)}",
         amber_from=int(dashboard.AMBER_FROM * 100))
 

@@ -31,6 +31,7 @@ from app.referrals.models import Sex
 from app.reports import queries
 from app.reports.models import latest_snapshot
 from app.reports.suppression import suppress_count, suppress_percentage
+from app.reports.builders.timeliness import PUBLIC_RULES as TIMELINESS_PUBLIC_RULES, timeliness_section
 
 TITLE = "Violence Reduction Unit quarterly return"
 _FRACTION = Decimal("0.0001")
@@ -101,6 +102,7 @@ def build_quarterly_return(fy: int, quarter: int, *, period=None, suppressed: bo
     sections, finance_missing = _finance_sections(fy, quarter)
     delivery, chart_data = _delivery(fy, quarter, q_start, q_end, cells, cube)
     sections.append(delivery)
+    sections.append(timeliness_section(q_start, q_end, cells))  # T, after D
     sections.append(_demographics(cube, cells))
     names = {p.id: p.name for p in chart_data["programmes"]}
     sections.append(_outcomes(q_start, q_end, fy_start, cells, names))
@@ -166,6 +168,7 @@ _PUBLIC_RULES: dict[str, dict] = {
     "G1": {"counts": ("intervention", "control")},
     "G2": {"counts": ("found", "accepted", "open")},
     "G3": {"counts": ("locked", "now"), "blank": ("change",)},
+    **TIMELINESS_PUBLIC_RULES,
 }
 
 
@@ -201,6 +204,9 @@ def publish(report: Report) -> Report:
                 for key in rules.get("blank", ()):
                     if key in row:
                         row[key] = None
+                small = rules.get("small")  # (count column, figures withheld when it is under 8)
+                if small and isinstance(exact.get(small[0]), int) and exact[small[0]] < 8:
+                    row.update({key: "*" for key in small[1] if row.get(key) is not None})
     public.warnings = [_NO_AGE_RE.sub(lambda m: f"{suppress_count(int(m.group(1)))}{m.group(2)}", w)
                        for w in public.warnings]
     public.notes = [*public.notes, DISCLOSURE_NOTE]
