@@ -1,6 +1,7 @@
 """The baseline: ONE hand-written SQL query computing the delivery figures of section D2 (per programme:
-referrals received, new people this quarter by age band, new people year to date, continuing caseload,
-contacts delivered), written directly for each database."""
+referrals received, new people this quarter by age band) and D3 (new people year to date by age band and
+in total; re-referrals of continuing caseload are not new, case H), with continuing caseload and contacts
+delivered, written directly for each database."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -53,6 +54,9 @@ WITH w AS (
          SUM(CASE WHEN reached_on >= :q_start AND age <= 24 THEN 1 ELSE 0 END) AS q_young,
          SUM(CASE WHEN reached_on >= :q_start AND age >= 25 THEN 1 ELSE 0 END) AS q_old,
          SUM(CASE WHEN reached_on >= :q_start AND age IS NULL THEN 1 ELSE 0 END) AS q_unknown,
+         SUM(CASE WHEN age <= 24 THEN 1 ELSE 0 END) AS ytd_young,
+         SUM(CASE WHEN age >= 25 THEN 1 ELSE 0 END) AS ytd_old,
+         SUM(CASE WHEN age IS NULL THEN 1 ELSE 0 END) AS ytd_unknown,
          COUNT(*) AS ytd
   FROM aged GROUP BY programme_id
 ), recv AS (
@@ -71,6 +75,8 @@ WITH w AS (
 )
 SELECT p.name, COALESCE(recv.n, 0) AS referrals, COALESCE(reach.q_young, 0) AS q_young,
        COALESCE(reach.q_old, 0) AS q_old, COALESCE(reach.q_unknown, 0) AS q_unknown,
+       COALESCE(reach.ytd_young, 0) AS ytd_young, COALESCE(reach.ytd_old, 0) AS ytd_old,
+       COALESCE(reach.ytd_unknown, 0) AS ytd_unknown,
        COALESCE(reach.ytd, 0) AS ytd, COALESCE(cc.n, 0) AS continuing, COALESCE(cont.n, 0) AS contacts
 FROM programmes p
 LEFT JOIN recv ON recv.programme_id = p.id LEFT JOIN reach ON reach.programme_id = p.id

@@ -348,7 +348,7 @@ class ReachCube:
         # MATERIALIZED (PostgreSQL 12+, SQLite 3.35+): each person's age is worked out once and stored, and
         # both groupings below read the stored rows; inlined, the age expression would be re-evaluated in
         # every band test.
-        counted = counting.counted_people_stmt(fy, as_at=as_at, with_person_first=True, with_returning=False,
+        counted = counting.counted_people_stmt(fy, as_at=as_at, with_person_first=True, with_returning=True,
                                                with_bands=False).cte("cube_counted").prefix_with("MATERIALIZED")
         band = counting.target_band_sql(counted.c.age)
         fine_band = counting.fine_band_sql(counted.c.age)
@@ -364,10 +364,11 @@ class ReachCube:
             sa.cast(nothing, sa.String).label("sex"), sa.cast(nothing, sa.String).label("ethnic_group"),
             sa.func.count().label("n"), count_if(counted.c.sex.is_(None)).label("no_sex"),
             count_if(counted.c.ethnicity.is_(None)).label("no_ethnicity"),
+            count_if(counted.c.is_returning == sa.true()).label("returning_n"),
         ).group_by(counted.c.programme_id, counted.c.quarter, band)
         people = sa.select(
             sa.literal("people"), sa.cast(nothing, sa.Integer), sa.cast(nothing, sa.Integer), fine_band, sex, group,
-            sa.func.count(), sa.literal(0), sa.literal(0),
+            sa.func.count(), sa.literal(0), sa.literal(0), sa.literal(0),
         ).where(counted.c.person_first == 1).group_by(fine_band, sex, group)
         self.rows = db.session.execute(sa.union_all(reach, people)).all()
 
@@ -376,6 +377,14 @@ class ReachCube:
         for r in self.rows:
             if r.kind == "reach":
                 out[r.programme_id][r.quarter][r.band] += r.n
+        return out
+
+    def returning(self) -> dict[int, int]:
+        """Of the new people counted so far this year, how many are returning, per programme."""
+        out: dict[int, int] = defaultdict(int)
+        for r in self.rows:
+            if r.kind == "reach":
+                out[r.programme_id] += int(r.returning_n)
         return out
 
     def demographics(self):
@@ -395,6 +404,11 @@ class ReachCube:
                 out["no_sex"] += int(r.no_sex)
                 out["no_ethnicity"] += int(r.no_ethnicity)
         return out
+
+
+def re_referrals(fy: int, as_at: date) -> dict[int, int]:
+    """Re-referrals of continuing caseload (case H) per programme, year to date."""
+    return {pid: int(n) for pid, n in db.session.execute(counting.re_referrals_stmt(fy, as_at))}
 
 
 def reached_before_referral_count(fy: int, as_at: date) -> int:

@@ -76,10 +76,13 @@ def delivery(world):
 def test_delivery_figures(delivery):
     report = build_quarterly_return(2024, 2)
     d2 = row(table(report, "D", "D2"), delivery.programme.name)
-    assert (d2["q_young"], d2["q_old"], d2["q_unknown"], d2["q_total"], d2["ytd"]) == (3, 1, 1, 5, 7)
-    assert d2["target"] == 120 and d2["pct"] == Decimal("0.0583")
+    assert (d2["q_young"], d2["q_old"], d2["q_unknown"], d2["q_total"]) == (3, 1, 1, 5)
+    progress = row(table(report, "D", "D3"), delivery.programme.name)
+    assert (progress["ytd_young"], progress["ytd_old"], progress["ytd_unknown"], progress["ytd"]) == (5, 1, 1, 7)
+    assert progress["target_young"] == 100 and progress["pct_young"] == Decimal("0.05")
+    assert progress["target_old"] == 20 and progress["pct_old"] == Decimal("0.05")
     assert d2["contacts"] == 5 and d2["referrals"] == 5
-    d3 = row(table(report, "D", "D3"), delivery.programme.name)
+    d3 = row(table(report, "D", "D4"), delivery.programme.name)
     assert (d3["quarter"], d3["ytd"], d3["target"]) == (14, 14, 10)
     e1 = table(report, "E", "E1")
     assert e1.total_row["total"] == 7
@@ -89,8 +92,8 @@ def test_delivery_figures(delivery):
     assert (f2["people"], f2["baseline"], f2["latest"], f2["improved"]) == (1, "8.0", "5.0", 1)
     g2 = {r["kind"]: r["open"] for r in table(report, "G", "G2").rows}
     assert g2["Counted with no date of birth or estimated age"] == 1
-    subtotal = next(r for r in table(report, "D", "D2").rows if r.get("_style") == "subtotal")
-    assert subtotal["ytd"] == 7 and table(report, "D", "D2").total_row["ytd"] == 7
+    subtotal = next(r for r in table(report, "D", "D3").rows if r.get("_style") == "subtotal")
+    assert subtotal["ytd"] == 7 and table(report, "D", "D3").total_row["ytd"] == 7
 
 
 def test_no_personal_data_in_any_format(delivery):
@@ -124,7 +127,8 @@ def test_xlsx_numbers_equal_the_json(delivery):
     values = [[c.value for c in r] for r in ws.iter_rows()]
     prow = next(r for r in values if r and r[0] == delivery.programme.name and isinstance(r[1], int))
     jrow = next(r for r in d2["rows"] if r["programme"] == delivery.programme.name)
-    assert prow[1:8] == [jrow[k] for k in ("referrals", "q_young", "q_old", "q_unknown", "q_total", "ytd", "target")]
+    assert prow[1:8] == [jrow[k] for k in ("referrals", "q_young", "q_old", "q_unknown", "q_total", "continuing",
+                                           "contacts")]
     assert compared > 40
 
 
@@ -141,7 +145,7 @@ def test_disclosure_control_worked_example(db_session):
         names.append(p.name)
     exact = build_quarterly_return(2024, 1)
     public = build_quarterly_return(2024, 1, suppressed=True)
-    d2_exact, d2_public = table(exact, "D", "D2"), table(public, "D", "D2")
+    d2_exact, d2_public = table(exact, "D", "D3"), table(public, "D", "D3")
     assert [row(d2_exact, n)["ytd"] for n in names] == counts
     assert [row(d2_public, n)["ytd"] for n in names] == [95, 25, 10, "*", "*", "*"]
     sub = next(r for r in d2_public.rows if r.get("_style") == "subtotal" and r["programme"].startswith("Therapeutic"))
@@ -192,7 +196,7 @@ def test_locked_quarter_never_changes_and_late_entries_are_restated(delivery):
     q3 = build_quarterly_return(2024, 3)
     restated = table(q3, "G", "G3").rows
     assert restated == [{"programme": w.programme.name, "quarter": "Q2", "locked": 5, "now": 6, "change": 1}]
-    assert row(table(q3, "D", "D2"), w.programme.name)["ytd"] == 8
+    assert row(table(q3, "D", "D3"), w.programme.name)["ytd"] == 8
 
 
 def test_public_version_of_a_locked_quarter_is_the_snapshot_suppressed(delivery, client):
@@ -208,23 +212,23 @@ def test_public_version_of_a_locked_quarter_is_the_snapshot_suppressed(delivery,
     for _ in range(3):  # recorded late, reached in the locked quarter: 7 → 10 people year to date
         reach(w.site_a, date(2024, 9, 20))
     db.session.flush()
-    live_public = row(table(build_quarterly_return(2024, 2, suppressed=True), "D", "D2"), w.programme.name)
+    live_public = row(table(build_quarterly_return(2024, 2, suppressed=True), "D", "D3"), w.programme.name)
     assert live_public["ytd"] == 10  # the live figures have moved on …
 
     public = services.return_report(2024, 2, suppressed=True)
     d2 = row(table(public, "D", "D2"), w.programme.name)
-    assert d2["ytd"] == "*" and d2["q_total"] == "*"  # … the published locked quarter has not (7 → "*")
+    assert row(table(public, "D", "D3"), w.programme.name)["ytd"] == "*" and d2["q_total"] == "*"  # … the published locked quarter has not (7 → "*")
     assert public.suppressed and any("Disclosure control" in n for n in public.notes)
     assert ("Version", "1 (locked)") in public.header
     assert public.to_dict()["sections"] == public_at_lock["sections"]
     exact = services.return_report(2024, 2)
-    assert not exact.suppressed and row(table(exact, "D", "D2"), w.programme.name)["ytd"] == 7
+    assert not exact.suppressed and row(table(exact, "D", "D3"), w.programme.name)["ytd"] == 7
 
     sign_in(client, w.programme_office)
     response = client.get("/reports/returns/2024/2/download?format=json&suppressed=1")
     assert response.status_code == 200
     data = json.loads(response.get_data())
-    d2_json = next(t for s in data["sections"] for t in s["tables"] if t["title"].startswith("D2"))
+    d2_json = next(t for s in data["sections"] for t in s["tables"] if t["title"].startswith("D3"))
     assert next(r for r in d2_json["rows"] if r["programme"] == w.programme.name)["ytd"] == "*"
     assert data["sections"] == json.loads(render(public, "json")[0])["sections"]
 

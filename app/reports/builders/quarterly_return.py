@@ -19,16 +19,16 @@ import sqlalchemy as sa
 
 from app.auth.models import Organisation, OrganisationKind
 from app.db import db
-from app.documents import Chart, Column, Report, Section, Table
+from app.documents import Column, Report, Section, Table
 from app.finance.models import GrantYear
 from app.finance.report_sections import NoGrantYear, finance_sections
 from app.periods import fy_bounds, fy_label, quarter_bounds, quarter_label
 from app.periods.models import PeriodStatus, ReportingPeriod
 from app.programmes.age_bands import FineBand
-from app.programmes.models import HomeOfficeCategory, TargetMeasure
 from app.referrals.ethnicity import EthnicGroup
 from app.referrals.models import Sex
 from app.reports import queries
+from app.reports.builders.delivery import D2_TITLE, D3_TITLE, D4_TITLE, build_delivery
 from app.reports.models import latest_snapshot
 from app.reports.suppression import suppress_count, suppress_percentage
 from app.reports.builders.timeliness import PUBLIC_RULES as TIMELINESS_PUBLIC_RULES, timeliness_section
@@ -100,7 +100,7 @@ def build_quarterly_return(fy: int, quarter: int, *, period=None, suppressed: bo
     cube = queries.ReachCube(fy, q_end)  # the counting query runs once for D, E and G
 
     sections, finance_missing = _finance_sections(fy, quarter)
-    delivery, chart_data = _delivery(fy, quarter, q_start, q_end, cells, cube)
+    delivery, chart_data = build_delivery(fy, quarter, q_start, q_end, cells, cube)
     sections.append(delivery)
     sections.append(timeliness_section(q_start, q_end, cells))  # T, after D
     sections.append(_demographics(cube, cells))
@@ -158,9 +158,14 @@ DISCLOSURE_NOTE = ("Disclosure control: 0 stays 0; 1 to 7 shown as *; 8 and abov
 # table's total row); the columns that are left out of a public output. Targets are plans, not counts, and
 # money is not a count of people: both stay as they are.
 _PUBLIC_RULES: dict[str, dict] = {
-    "D2": {"counts": ("referrals", "q_young", "q_old", "q_unknown", "q_total", "ytd", "continuing", "contacts"),
-           "percents": {"pct": ("ytd", "target")}},
-    "D3": {"counts": ("quarter", "ytd"), "percents": {"pct": ("ytd", "target")}},
+    # Section D by full title: snapshots locked before D was laid out by age band keep their own rules.
+    "D2. New people reached": {"counts": ("referrals", "q_young", "q_old", "q_unknown", "q_total", "ytd",
+                                          "continuing", "contacts"), "percents": {"pct": ("ytd", "target")}},
+    "D3. Professionals trained": {"counts": ("quarter", "ytd"), "percents": {"pct": ("ytd", "target")}},
+    D2_TITLE: {"counts": ("referrals", "q_young", "q_old", "q_unknown", "q_total", "continuing", "contacts")},
+    D3_TITLE: {"counts": ("ytd_young", "ytd_old", "ytd_unknown", "ytd", "returning", "re_referrals"),
+               "percents": {"pct_young": ("ytd_young", "target_young"), "pct_old": ("ytd_old", "target_old")}},
+    D4_TITLE: {"counts": ("quarter", "ytd"), "percents": {"pct": ("ytd", "target")}},
     "E1": {"counts": ("female", "male", "not_known", "prefer_not_to_say", "total")},
     "E2": {"counts": ("people",), "percents": {"share": ("people", "total:people")}},
     "F1": {"counts": ("quarter", "ytd")},
@@ -185,7 +190,8 @@ def publish(report: Report) -> Report:
         if section.key in ("D", "E", "F", "G"):
             section.charts = []
         for t in section.tables:
-            rules = _PUBLIC_RULES.get(t.title.split(".", 1)[0])
+            rules = _PUBLIC_RULES.get(t.title) or (
+                None if t.title.startswith("D") else _PUBLIC_RULES.get(t.title.split(".", 1)[0]))
             if not rules:
                 continue
             exact_total = dict(t.total_row) if t.total_row else {}
@@ -215,104 +221,6 @@ def publish(report: Report) -> Report:
 
 
 # ------------------------------------------------------------------ D. Delivery
-
-
-def _delivery(fy, quarter, q_start, q_end, cells, cube):
-    programmes, settings, providers = queries.programmes_with_sites(fy)
-    targets = queries.targets_for(fy)
-    people = cube.new_people()
-    aggregates = queries.delivery_aggregates(fy, quarter)
-    trained = queries.professionals_trained(fy, q_end)
-
-    about = Table("D1. Programmes", [
-        Column("programme", "Programme"), Column("category", "Home Office category"), Column("tier", "Tier"),
-        Column("setting", "Setting"), Column("providers", "Providers"),
-    ])
-    reach_cols = [
-        Column("programme", "Programme"), Column("referrals", "Referrals received", "int"),
-        Column("q_young", "New this quarter: 24 and under", "int"),
-        Column("q_old", "New this quarter: 25 and over", "int"),
-        Column("q_unknown", "New this quarter: age not known", "int"),
-        Column("q_total", "New this quarter: total", "int"),
-        Column("ytd", "New people year to date", "int"), Column("target", "Target", "int"),
-        Column("pct", "% of target", "percent"), Column("continuing", "Continuing caseload", "int"),
-        Column("contacts", "Contacts delivered", "int"),
-    ]
-    reach = Table("D2. New people reached", reach_cols, note=(
-        "Subtotals by Home Office category. Target is the sum of the two new-people targets; "
-        "% of target is year to date against the whole-year target."))
-    train = Table("D3. Professionals trained", [
-        Column("programme", "Programme"), Column("quarter", "This quarter", "int"),
-        Column("ytd", "Year to date", "int"), Column("target", "Target", "int"),
-        Column("pct", "% of target", "percent"),
-    ])
-    chart_categories, chart_ytd, chart_target = [], [], []
-    totals = defaultdict(int)
-    unknown_total = 0
-    by_category: dict[HomeOfficeCategory, list] = defaultdict(list)
-    for p in programmes:
-        by_category[p.ho_category].append(p)
-    train_totals = defaultdict(int)
-    for category in HomeOfficeCategory:
-        group = by_category.get(category)
-        if not group:
-            continue
-        sub = defaultdict(int)
-        for p in group:
-            about.rows.append({
-                "programme": p.name, "category": p.ho_category.label + (
-                    f" (also {p.ho_category_secondary.label})" if p.ho_category_secondary else ""),
-                "tier": ", ".join(t.capitalize() for t in (p.tiers or [])) or None,
-                "setting": ", ".join(settings.get(p.id, [])) or None,
-                "providers": ", ".join(providers.get(p.id, [])) or None,
-            })
-            this_q = people.get(p.id, {}).get(quarter, {})
-            agg = aggregates.get(p.id) or dict.fromkeys(("referrals", "continuing", "contacts"), 0)
-            ytd = sum(n for by_band in people.get(p.id, {}).values() for n in by_band.values())
-            unknown_total += sum(by_band.get("not_known", 0) for by_band in people.get(p.id, {}).values())
-            target = sum(targets.get((p.id, m), 0) for m in (TargetMeasure.NEW_24_AND_UNDER, TargetMeasure.NEW_25_AND_OVER))
-            has_target = any((p.id, m) in targets for m in (TargetMeasure.NEW_24_AND_UNDER, TargetMeasure.NEW_25_AND_OVER))
-            exact = {
-                "referrals": agg["referrals"], "q_young": this_q.get("24_and_under", 0),
-                "q_old": this_q.get("25_and_over", 0), "q_unknown": this_q.get("not_known", 0),
-                "q_total": sum(this_q.values()), "ytd": ytd, "target": target,
-                "continuing": agg["continuing"], "contacts": agg["contacts"],
-            }
-            for k, v in exact.items():
-                sub[k] += v
-            reach.rows.append({"programme": p.name, **{k: cells.n(v) for k, v in exact.items()},
-                               "target": target if has_target else None,
-                               "pct": cells.pct(ytd, target) if has_target else None})
-            if has_target or ytd:
-                chart_categories.append(p.name)
-                chart_ytd.append(ytd)
-                chart_target.append(target if has_target else None)
-            prof_target = targets.get((p.id, TargetMeasure.PROFESSIONALS_TRAINED))
-            prof = trained.get(p.id, {})
-            prof_q, prof_ytd = prof.get(quarter, 0), sum(prof.values())
-            if prof_target is not None or prof_ytd:
-                train.rows.append({"programme": p.name, "quarter": cells.n(prof_q), "ytd": cells.n(prof_ytd),
-                                   "target": prof_target, "pct": cells.pct(prof_ytd, prof_target)})
-                train_totals["quarter"] += prof_q
-                train_totals["ytd"] += prof_ytd
-                train_totals["target"] += prof_target or 0
-        reach.rows.append({"programme": f"{category.label} subtotal", "_style": "subtotal",
-                           **{k: cells.n(v) for k, v in sub.items()}, "target": sub["target"],
-                           "pct": cells.pct(sub["ytd"], sub["target"])})
-        for k, v in sub.items():
-            totals[k] += v
-    reach.total_row = {"programme": "Total", **{k: cells.n(v) for k, v in totals.items()},
-                       "target": totals["target"], "pct": cells.pct(totals["ytd"], totals["target"])}
-    if train.rows:
-        train.total_row = {"programme": "Total", "quarter": cells.n(train_totals["quarter"]),
-                           "ytd": cells.n(train_totals["ytd"]), "target": train_totals["target"],
-                           "pct": cells.pct(train_totals["ytd"], train_totals["target"])}
-    charts = []
-    if chart_categories and not cells.suppressed:
-        charts.append(Chart("New people year to date against target", chart_categories,
-                            [("Year to date", chart_ytd), ("Target", chart_target)], kind="hbar"))
-    section = Section("D", "D. Delivery", tables=[about, reach, train], charts=charts)
-    return section, {"unknown": unknown_total, "aggregates": aggregates, "programmes": programmes}
 
 
 # ------------------------------------------------------------------ E. Demographics
