@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -135,13 +136,30 @@ def format_header_value(value: Any) -> str:
 
 
 def column_pence(table: Table, col: Column) -> bool:
-    """Whether a money column shows pence (True if any value has pence)."""
+    """Whether a money column shows pence: True when any money value anywhere in the *table* has pence, so
+    one table uses one format (pence everywhere or nowhere), and its columns line up."""
     if col.kind != "money":
         return False
     rows = list(table.rows)
     if table.total_row is not None:
         rows.append(table.total_row)
-    return any(has_pence(r.get(col.key)) for r in rows)
+    money_keys = [c.key for c in table.columns if c.kind == "money"]
+    return any(has_pence(r.get(k)) for r in rows for k in money_keys)
+
+
+_NUMBER_TEXT = re.compile(r"^-?[£]?[0-9][0-9,]*(\.[0-9]+)?%?$")
+
+
+def aligns_right(table: Table, col: Column) -> bool:
+    """Whether a column's header and cells are right-aligned: numeric kinds, and text columns whose every
+    filled cell reads as a number (a mean such as "8.4"), so a number never sits left of its header."""
+    if col.numeric:
+        return True
+    if col.kind != "text":
+        return False
+    rows = list(table.rows) + ([table.total_row] if table.total_row is not None else [])
+    values = [r.get(col.key) for r in rows if r.get(col.key) not in (None, "", EMPTY)]
+    return bool(values) and all(isinstance(v, str) and _NUMBER_TEXT.match(v) for v in values)
 
 
 def report_for_html(report: Report) -> dict[str, Any]:
@@ -154,6 +172,7 @@ def report_for_html(report: Report) -> dict[str, Any]:
 
     def cells(table: Table, row: dict[str, Any], pences: dict[str, bool], summary: bool) -> list[dict[str, Any]]:
         out = []
+        right = {c.key: aligns_right(table, c) for c in table.columns}
         for col in table.columns:
             value = row.get(col.key)
             # Empty cells of subtotal and total rows stay blank, not "—".
@@ -162,7 +181,7 @@ def report_for_html(report: Report) -> dict[str, Any]:
                 {
                     "text": text,
                     "kind": col.kind,
-                    "numeric": col.numeric,
+                    "numeric": right[col.key],
                     "status": value if col.kind == "status" else None,
                     "tone": STATUS_TONES.get(value) if col.kind == "status" else None,
                 }
@@ -180,7 +199,7 @@ def report_for_html(report: Report) -> dict[str, Any]:
                     "title": table.title,
                     "note": table.note,
                     "columns": [
-                        {"key": c.key, "label": c.label, "kind": c.kind, "numeric": c.numeric}
+                        {"key": c.key, "label": c.label, "kind": c.kind, "numeric": aligns_right(table, c)}
                         for c in table.columns
                     ],
                     "rows": [

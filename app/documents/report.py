@@ -21,7 +21,9 @@ class Report:
     values are ``str``, ``int``, ``date``, ``datetime`` or ``None``.
 
     ``classification`` (e.g. "OFFICIAL-SENSITIVE") is printed on every PDF
-    page when set. ``suppressed`` says disclosure control was applied.
+    page when set. ``suppressed`` says disclosure control was applied (the PDF
+    says so on every page). ``draft`` marks a document not yet submitted: the
+    PDF says DRAFT on every page.
     """
 
     title: str
@@ -34,6 +36,7 @@ class Report:
     generated_at: dt.datetime = field(default_factory=_utcnow)
     suppressed: bool = False
     classification: str | None = None
+    draft: bool = False
 
     def __post_init__(self) -> None:
         self.header = [(label, value) for label, value in self.header]
@@ -68,6 +71,7 @@ class Report:
             "period_label": self.period_label,
             "classification": self.classification,
             "suppressed": self.suppressed,
+            "draft": self.draft,
             "generated_at": self.generated_at.isoformat(),
             "header": [encode_header(label, value) for label, value in self.header],
             "sections": [section_to_dict(s) for s in self.sections],
@@ -86,6 +90,7 @@ class Report:
             period_label=data.get("period_label", ""),
             classification=data.get("classification"),
             suppressed=bool(data.get("suppressed", False)),
+            draft=bool(data.get("draft", False)),
             generated_at=dt.datetime.fromisoformat(data["generated_at"]),
             header=[decode_header(h) for h in data.get("header", [])],
             sections=[section_from_dict(s) for s in data.get("sections", [])],

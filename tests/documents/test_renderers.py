@@ -403,8 +403,9 @@ class TestModel:
     def test_report_for_html_formats_every_cell(self, report):
         html = report_for_html(report)
         finance = html["sections"][0]["tables"][0]
-        assert finance["rows"][0]["cells"][1]["text"] == "£180,000"  # no pence anywhere in the column
-        assert finance["rows"][1]["cells"][3]["text"] == "£30,000.00"  # pence elsewhere in the column
+        # One money format per table: pence in any money cell of the table means pence in every one.
+        assert finance["rows"][0]["cells"][1]["text"] == "£180,000.00"
+        assert finance["rows"][1]["cells"][3]["text"] == "£30,000.00"
         assert finance["rows"][7]["subtotal"] is True
         assert finance["total"][0]["text"] == "Total"
         rules = html["sections"][1]["tables"][0]

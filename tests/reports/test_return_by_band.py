@@ -105,3 +105,34 @@ def test_every_format_carries_the_bands_and_the_json_matches_its_published_schem
     page = client.get("/reports/returns/2024/2").get_data(as_text=True)
     assert "D3. New people year to date by age band, against target" in page
     assert "24 and under: % of target" in page and "33.3%" in page
+
+
+def test_professionals_trained_far_over_target_get_a_data_quality_note(world):
+    from tests.factories import TrainingEventFactory
+
+    p = ProgrammeFactory(name="Blue Light Mentoring")
+    TargetFactory(programme=p, fy=2024, measure=TargetMeasure.PROFESSIONALS_TRAINED, value=3)
+    TrainingEventFactory(programme=p, held_on=date(2024, 8, 5), anonymous_count=55)
+    d4 = table(build_quarterly_return(2024, 2), "D", "D4")
+    assert row(d4, "Blue Light Mentoring")["pct"] == Decimal("18.3333")
+    assert "Data quality: Blue Light Mentoring shows 55 professionals trained against a target of 3" in d4.note
+
+
+def test_an_unsubmitted_return_is_a_draft_and_the_public_version_carries_no_marking(custody, world):
+    from app.reports import services
+
+    report = build_quarterly_return(2024, 2)
+    assert report.draft and report.classification == "OFFICIAL-SENSITIVE"
+    public = build_quarterly_return(2024, 2, suppressed=True)
+    assert public.classification is None and public.suppressed
+    pdf = PdfReader(io.BytesIO(render(public, "pdf")[0]))
+    assert not any("OFFICIAL" in page.extract_text() for page in pdf.pages)
+    assert all("DRAFT" in page.extract_text() for page in PdfReader(io.BytesIO(render(report, "pdf")[0])).pages)
+    period = services.period_for(2024, 2, create=True)
+    services.save_draft(world.programme_office, period, narrative="", sro_name="X", grant_reference="Y",
+                        due_on=date(2024, 10, 31))
+    assert build_quarterly_return(2024, 2).draft
+    services.submit(world.programme_office, period)
+    submitted = build_quarterly_return(2024, 2)
+    assert not submitted.draft
+    assert not any("DRAFT" in page.extract_text() for page in PdfReader(io.BytesIO(render(submitted, "pdf")[0])).pages)

@@ -1,6 +1,7 @@
 """Page furniture: the two-pass canvas (running heads, page N of M, marking), bookmarks, title page, callouts, closing notes."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -45,15 +46,48 @@ from app.documents.pdf.style import (
 from app.documents.report import Report
 
 
+PUBLIC_MARKING = "PUBLIC VERSION \u2014 small numbers suppressed"
+DRAFT_MARKING = "DRAFT"
+
+
+def document_title(report: Report) -> str:
+    """The PDF's Title metadata: what a viewer's window or a search result shows."""
+    parts = [plain(report.title)]
+    if report.period_label:
+        parts.append(plain(report.period_label))
+    if report.subtitle:
+        parts.append(plain(report.subtitle))
+    title = " \u2014 ".join(parts)
+    if report.draft:
+        title += " (draft)"
+    if report.suppressed:
+        title += " (public version)"
+    return title
+
+
+def _pdf_date(when) -> str:
+    """A PDF date string (D:YYYYMMDDHHmmSS+00'00') for the moment the report was generated, in UTC."""
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC)
+    return when.strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
 def canvas_maker(report: Report, bookmarks: dict[int, list[tuple[str, str]]]) -> type:
     title = plain(report.title)
     period = plain(report.period_label)
-    marking = plain(report.classification) if report.classification else None
+    # A public (suppressed) version is meant for publication: it never carries a protective marking, and
+    # says on every page that small numbers are suppressed.
+    marking = PUBLIC_MARKING if report.suppressed else (
+        plain(report.classification) if report.classification else None)
+    draft = report.draft
+    created = _pdf_date(report.generated_at)
 
     class NumberedCanvas(pdfcanvas.Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._saved_pages: list[dict[str, Any]] = []
+            # The document's creation date is when the report was generated (not reportlab's fixed date).
+            self.setDateFormatter(lambda *_: created)
 
         def showPage(self) -> None:  # noqa: N802 - reportlab's name
             self._saved_pages.append(dict(self.__dict__))
@@ -87,10 +121,21 @@ def canvas_maker(report: Report, bookmarks: dict[int, list[tuple[str, str]]]) ->
             if period:
                 self.drawString(MARGIN_X, line2, fit_text(period, FONT, 8, room))
             if marking:
-                self.setFillColor(CLASSIFICATION_INK)
+                self.setFillColor(MUTED if report.suppressed else CLASSIFICATION_INK)
                 self.setFont(FONT_BOLD, 9)
                 self.drawCentredString(width / 2, line1, marking)
                 self.drawCentredString(width / 2, height - 9 * mm, marking)
+            if draft:
+                self.setFillColor(CLASSIFICATION_INK)
+                self.setFont(FONT_BOLD, 11)
+                self.drawString(MARGIN_X, height - 9 * mm, DRAFT_MARKING)
+                self.drawRightString(width - MARGIN_X, height - 9 * mm, "DRAFT \u2014 not yet submitted")
+                # A faint diagonal watermark across the page, behind nothing important (drawn last, light).
+                self.setFillColor(CLASSIFICATION_INK, alpha=0.07)
+                self.setFont(FONT_BOLD, 110)
+                self.translate(width / 2, height / 2)
+                self.rotate(30)
+                self.drawCentredString(0, -35, DRAFT_MARKING)
             self.restoreState()
 
     return NumberedCanvas
@@ -121,7 +166,7 @@ class PdfDocument(BaseDocTemplate):
             rightMargin=MARGIN_X,
             topMargin=MARGIN_TOP,
             bottomMargin=MARGIN_BOTTOM,
-            title=plain(report.title),
+            title=document_title(report),
             subject=plain(report.period_label),
             author=SERVICE_NAME,
             creator=SERVICE_NAME,
@@ -174,8 +219,10 @@ def title_page(report: Report) -> list[Flowable]:
         story.append(table)
         story.append(Spacer(1, 6 * mm))
     meta = [f"Generated {format_datetime(report.generated_at)}"]
+    if report.draft:
+        meta.append("DRAFT: this return has not been submitted. Figures may change.")
     if report.suppressed:
-        meta.append("Small numbers are suppressed in this report for publication.")
+        meta.append("Public version: small numbers are suppressed in this report for publication.")
     for line in meta:
         story.append(Paragraph(markup(line), STYLES["meta"]))
     if report.warnings:

@@ -10,13 +10,14 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
+    KeepTogether,
     LongTable,
     Paragraph,
     Spacer,
     TableStyle,
 )
 
-from app.documents.formatting import column_pence, format_cell
+from app.documents.formatting import aligns_right, column_pence, format_cell
 from app.documents.model import STATUS_TONES
 from app.documents.model import Table as ReportTable
 from app.documents.pdf.style import (
@@ -25,6 +26,7 @@ from app.documents.pdf.style import (
     FONT,
     FONT_BOLD,
     FONT_ITALIC,
+    FRAME_HEIGHT,
     FRAME_WIDTH,
     HEADER_BG,
     INK,
@@ -130,6 +132,7 @@ class TableLayout:
 def table_flowables(table: ReportTable) -> list[Flowable]:
     columns = table.columns
     pences = {c.key: column_pence(table, c) for c in columns}
+    right = [aligns_right(table, c) for c in columns]
     total = table.labelled_total_row()
     body = list(table.rows) + ([total] if total is not None else [])
     subtotal_rows = {i for i in range(len(table.rows)) if table.is_subtotal(i)}
@@ -157,7 +160,7 @@ def table_flowables(table: ReportTable) -> list[Flowable]:
     head_right = paragraph_style("headr", fontName=FONT_BOLD, fontSize=size, leading=leading, alignment=TA_RIGHT)
 
     data: list[list[Any]] = [
-        [Paragraph(markup(c.label), head_right if c.numeric else head_left) for c in columns]
+        [Paragraph(markup(c.label), head_right if right[i] else head_left) for i, c in enumerate(columns)]
     ]
     commands: list[tuple[Any, ...]] = [
         ("FONTNAME", (0, 0), (-1, -1), FONT),
@@ -175,7 +178,7 @@ def table_flowables(table: ReportTable) -> list[Flowable]:
         ("LINEBELOW", (0, -1), (-1, -1), 0.5, RULE),
     ]
     for c, col in enumerate(columns):
-        if col.numeric:
+        if right[c]:
             commands.append(("ALIGN", (c, 1), (c, -1), "RIGHT"))
     if body:
         commands.append(("ROWBACKGROUNDS", (0, 1), (-1, len(body)), [colors.white, ZEBRA]))
@@ -185,7 +188,7 @@ def table_flowables(table: ReportTable) -> list[Flowable]:
         cells: list[Any] = []
         for c, col in enumerate(columns):
             text = texts[r - 1][c]
-            if col.kind == "text":
+            if col.kind == "text" and not right[c]:
                 cells.append(Paragraph(markup(text), cell_bold if bold else cell_style))
             else:
                 cells.append(text)  # a plain string: no markup, never wraps
@@ -204,9 +207,6 @@ def table_flowables(table: ReportTable) -> list[Flowable]:
         r = len(body)
         commands.append(("BACKGROUND", (0, r), (-1, r), TOTAL_BG))
         commands.append(("LINEABOVE", (0, r), (-1, r), 1, INK))
-        if len(body) > 1:
-            # Never leave the total alone at the top of a page.
-            commands.append(("NOSPLIT", (0, r - 1), (-1, r)))
     commands.extend(status_commands)
     if not body:
         data.append(["No rows."] + [""] * (len(columns) - 1))
@@ -216,12 +216,29 @@ def table_flowables(table: ReportTable) -> list[Flowable]:
 
     flowable = LongTable(data, colWidths=layout.widths, repeatRows=1, hAlign="LEFT")
     flowable.setStyle(TableStyle(commands))
-    # A title must not be stranded at the foot of a page, but keepWithNext
-    # would push a long table whole onto a new page, leaving a blank one.
-    out: list[Flowable] = [CondPageBreak(90), Paragraph(markup(table.title), STYLES["h2_table"]), flowable]
-    if table.note:
-        out.append(Paragraph(markup(table.note), STYLES["note"]))
-    out.append(Spacer(1, 4 * mm))
-    return out
+    title = Paragraph(markup(table.title), STYLES["h2_table"])
+    note = [Paragraph(markup(table.note), STYLES["note"])] if table.note else []
+    _, height = flowable.wrap(FRAME_WIDTH, FRAME_HEIGHT)
+    n = len(body)
+    if n > 1:
+        # Never leave a table's last rows (or its total) alone at the top of a page, nor its header with
+        # one row at the foot of one: the first and last rows stay together (when they are not so tall
+        # that keeping them together could not fit a page).
+        heights = list(flowable._rowHeights)
+        keep = []
+        for first, last in ((max(1, n - 2), n), (0, min(3, n))):
+            if sum(heights[first:last + 1]) < FRAME_HEIGHT / 2:
+                keep.append(("NOSPLIT", (0, first), (-1, last)))
+        flowable.setStyle(TableStyle(keep))
+    if height <= SHORT_TABLE * FRAME_HEIGHT:
+        # A short table is never split: it moves whole to the next page only when it does not fit, which
+        # leaves at most that much of a page empty.
+        return [KeepTogether([title, flowable, *note]), Spacer(1, 4 * mm)]
+    # A long table starts where it is (a page is not left empty before it); its title is not stranded at
+    # the foot of a page, because the header and first rows stay with it.
+    return [CondPageBreak(90), title, flowable, *note, Spacer(1, 4 * mm)]
+
+
+SHORT_TABLE = 0.3  # of the page's height
 
 

@@ -137,6 +137,8 @@ def build_quarterly_return(fy: int, quarter: int, *, period=None, suppressed: bo
     report = Report(
         title=TITLE, subtitle=_vru_name(), period_label=quarter_label(fy, quarter), header=header,
         sections=sections, notes=notes, suppressed=False, classification="OFFICIAL-SENSITIVE",
+        # Not yet submitted: every page of the PDF says DRAFT.
+        draft=period is None or period.status not in (PeriodStatus.SUBMITTED, PeriodStatus.LOCKED),
     )
     if finance_missing:
         report.warnings.append(f"Finance sections A to C are not included: {finance_missing}.")
@@ -217,6 +219,7 @@ def publish(report: Report) -> Report:
                        for w in public.warnings]
     public.notes = [*public.notes, DISCLOSURE_NOTE]
     public.suppressed = True
+    public.classification = None  # meant for publication: no protective marking
     return public.validate()
 
 
