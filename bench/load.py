@@ -99,6 +99,19 @@ def build(url: str, size: Size) -> None:
         db.engine.dispose()
 
 
+def _upgrade(url: str) -> None:
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.db import db
+
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url, "DEBUG": False})
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def _provider(db) -> None:
     from app.auth.models import Organisation, User
     from app.auth.passwords import hash_password
@@ -259,6 +272,8 @@ def run_one(db: str, size_name: str, args) -> list[dict]:
     if args.rebuild or not _ready(url):
         print(f"== building the {size_name} dataset on {db}", flush=True)
         build(url, SIZES[size_name])
+    else:
+        _upgrade(url)  # a dataset built by an older checkout gains the newer migrations
     port = _free_port()
     proc = serve(url, args.workers, port)
     base = f"http://127.0.0.1:{port}"
