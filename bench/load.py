@@ -302,7 +302,8 @@ def run_one(db: str, size_name: str, args) -> list[dict]:
                 "db": db, "size": size_name, "page": name,
                 "p50_ms": statistics.median(r["p50"] for r in runs), "p95_ms": statistics.median(r["p95"] for r in runs),
                 "p95_min_ms": min(r["p95"] for r in runs), "p99_ms": statistics.median(r["p99"] for r in runs),
-                "rps": statistics.median(r["rps"] for r in runs), "share": statistics.median(r["rps"] for r in runs) / health_rps if health_rps else float("nan"),
+                "rps": statistics.median(r["rps"] for r in runs),
+                "share": statistics.median(r["rps"] for r in runs) / health_rps if health_rps else float("nan"),
                 "errors": sum(r["errors"] + r["non2xx"] for r in runs), "load": load,
             })
     finally:
