@@ -132,10 +132,11 @@ def _provider(db) -> None:
         "SELECT id FROM referrals WHERE provider_id = :o AND reached_on IS NOT NULL ORDER BY referred_on DESC"),
         {"o": org.id})]
     mine, theirs = ids[:50], ids[50:]
+    listed = ",".join(map(str, mine))  # integers read from the database just above
     conn.execute(sa.text("UPDATE referrals SET assigned_worker_id = :w, status = 'engaged', closed_on = NULL "
-                         "WHERE id IN (%s)" % ",".join(map(str, mine))), {"w": worker.id})
-    conn.execute(sa.text("UPDATE referrals SET assigned_worker_id = :w WHERE provider_id = :o AND id NOT IN (%s)"
-                         % ",".join(map(str, mine))), {"w": colleague.id, "o": org.id})
+                         f"WHERE id IN ({listed})"), {"w": worker.id})
+    conn.execute(sa.text(f"UPDATE referrals SET assigned_worker_id = :w WHERE provider_id = :o AND id NOT IN ({listed})"),
+                 {"w": colleague.id, "o": org.id})
     total = conn.execute(sa.text("SELECT count(*) FROM referrals WHERE provider_id = :o"), {"o": org.id}).scalar()
     db.session.commit()
     print(f"  provider: {total:,} referrals, worker with {len(mine)} open cases, {len(theirs):,} with a colleague")
@@ -210,7 +211,7 @@ def sign_in(base: str, email: str) -> str:
         raise SystemExit(f"sign-in as {email} did not redirect")
     except urllib.error.HTTPError as e:  # the 302 after a good sign-in
         if e.code != 302 or "sign-in" in e.headers.get("Location", ""):
-            raise SystemExit(f"sign-in as {email} failed ({e.code} → {e.headers.get('Location')})")
+            raise SystemExit(f"sign-in as {email} failed ({e.code} → {e.headers.get('Location')})") from None
         keep(e.headers)
     return header()
 

@@ -68,7 +68,7 @@ def full_reads(statement: str, parameters) -> list[str]:
     # Reading in rowid order under a LIMIT with no WHERE and no sort stops after its first rows.
     stops_early = (re.search(r"\bLIMIT\b", statement) and not re.search(r"\bWHERE\b", statement)
                    and not any("TEMP B-TREE" in d for d in details))
-    pattern = re.compile(r"^SCAN (%s)\b" % "|".join(WATCHED))
+    pattern = re.compile(r"^SCAN ({})\b".format("|".join(WATCHED)))
     return [d for d in details if pattern.match(d) and not stops_early]
 
 
