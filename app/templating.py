@@ -1,7 +1,8 @@
 """Jinja filters and the role's navigation, computed from capabilities (never role names)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Flask, request, url_for
@@ -10,10 +11,13 @@ from flask_login import current_user
 from app.auth.roles import Capability as C
 from app.documents import formatting as documents_formatting
 
+UK = ZoneInfo("Europe/London")
+
 # (label, endpoint, capability) — the first matching capability shows the item.
 NAVIGATION = [
     ("Home", "main.home", C.VIEW_HOME),
     ("My caseload", "referrals.my_caseload", C.LOG_CONTACT),
+    ("Offline", "offline.caseload", C.LOG_CONTACT),
     ("Caseload", "referrals.org_caseload", C.VIEW_ORG_CASELOAD),
     ("People", "referrals.people", C.VIEW_CASEWORK),
     ("Programmes", "programmes.index", C.VIEW_PROGRAMMES),
@@ -36,6 +40,13 @@ def format_date(value, fmt: str = "%-d %b %Y") -> str:
 
 def format_datetime(value) -> str:
     return format_date(value, "%-d %b %Y %H:%M")
+
+
+def format_utc_datetime(value) -> str:
+    """A bookkeeping moment stored as naive UTC (created_at, recorded_offline_at), shown in UK time."""
+    if isinstance(value, datetime):
+        value = value.replace(tzinfo=UTC).astimezone(UK).replace(tzinfo=None)
+    return format_datetime(value)
 
 
 # Every page formats money and percentages through these filters, which use the document engine's own
@@ -69,7 +80,7 @@ def format_number(value) -> str:
 
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(
-        date=format_date, datetime=format_datetime, money=format_money,
+        date=format_date, datetime=format_datetime, utc_datetime=format_utc_datetime, money=format_money,
         percent=format_percent, points=format_points, number=format_number,
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -23,6 +23,8 @@ from app.offline.models import OfflineDevice
 from app.referrals.eligibility import age_for_referral
 from app.referrals import queries
 from app.referrals.models import ContactMode, LawfulBasis, ReferralSource
+from app.tokens.models import ApiToken, TokenKind
+from app.tokens.services import PREFIX, hash_token
 
 DEVICE_ID_MIN, DEVICE_ID_MAX = 16, 100
 
@@ -85,7 +87,41 @@ def unlock_device(actor: User, device_id, user_agent: str | None = None) -> Offl
     return device
 
 
+def _outbox_token_name(device: OfflineDevice) -> str:
+    return f"Offline app (device {device.id})"
+
+
+def issue_outbox_token(actor: User, device: OfflineDevice) -> dict:
+    """A personal API token for this device's outbox: it acts as the worker (their role and scope at each call,
+    like any personal token), lives only as long as the offline copy may (OFFLINE_MAX_AGE_HOURS), and replaces the
+    device's previous one. It is listed on the worker's API tokens page under the device's name."""
+    revoke_outbox_tokens(actor, device)
+    raw = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(name=_outbox_token_name(device), kind=TokenKind.PERSONAL, user_id=actor.id,
+                     created_by_id=actor.id, prefix=raw[:10], token_hash=hash_token(raw),
+                     expires_at=utcnow() + timedelta(hours=max_age_hours()))
+    db.session.add(token)
+    db.session.flush()
+    audit.record(actor, "api_token.created", token, detail={
+        "kind": "personal", "name": token.name, "for": "offline outbox", "expires_at": token.expires_at.isoformat()})
+    return {"token": raw, "expires_at": token.expires_at.isoformat() + "Z"}
+
+
+def revoke_outbox_tokens(user: User, device: OfflineDevice | None = None) -> int:
+    """End the offline app's tokens of `user` (of one device, or all of them)."""
+    names = [_outbox_token_name(device)] if device is not None else None
+    stmt = sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.kind == TokenKind.PERSONAL,
+                                     ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow())
+    stmt = stmt.where(ApiToken.name.in_(names)) if names else stmt.where(ApiToken.name.like("Offline app (device %)"))
+    tokens = list(db.session.execute(stmt).scalars())
+    for token in tokens:
+        token.revoked_at, token.revoked_by_id = utcnow(), user.id
+    db.session.flush()
+    return len(tokens)
+
+
 def revoke_devices(user: User, reason: str, actor: User | None = None) -> int:
+    revoke_outbox_tokens(user)
     now = utcnow()
     devices = list(db.session.execute(sa.select(OfflineDevice).where(
         OfflineDevice.user_id == user.id, OfflineDevice.revoked_at.is_(None))).scalars())

@@ -145,6 +145,8 @@ def sync():
         device = services.unlock_device(current_user, _json_body().get("device_id"),
                                         request.headers.get("User-Agent"))
         data = services.caseload_for_device(current_user, device, date.today())
+        body = _json_body()
+        token = services.issue_outbox_token(current_user, device) if body.get("need_token") is True else None
     except services.DeviceRevoked as exc:
         db.session.rollback()
         return jsonify(state="revoked", message=str(exc)), 410
@@ -152,8 +154,7 @@ def sync():
         db.session.rollback()
         return jsonify(state="refused", message=str(exc)), 422
     db.session.commit()
-    response = jsonify(state="active", key=device.key_material, data=data)
-    return response
+    return jsonify(state="active", key=device.key_material, data=data, api_token=token)
 
 
 @bp.route("/device-state", methods=["POST"])
@@ -165,7 +166,12 @@ def device_state():
 
 @user_logged_out.connect
 def _mark_signed_out(sender, user=None, **extra):
+    """Signing out ends the offline app's API tokens too (signing out ends every session of the person, so no
+    device of theirs keeps sending); the sign-out view has already committed, so this commits its own change."""
     g.offline_wipe = True
+    if user is not None and getattr(user, "id", None):
+        if services.revoke_outbox_tokens(user):
+            db.session.commit()
 
 
 @bp.after_app_request

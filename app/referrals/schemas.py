@@ -140,6 +140,9 @@ class ReferralCreateSchema(Schema):
         "description": "Why someone outside the programme's ages is referred anyway"})
     assigned_worker_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1))
     trial_allocation = fields.Nested(TrialAllocationSchema, load_default=None, allow_none=True)
+    recorded_offline_at = UtcDateTime(load_default=None, allow_none=True, metadata={
+        "description": "Offline capture: when the worker saved it on a device without a connection (it keeps "
+                       "the time it happened; Waypoint records when it arrived)"})
 
 
 class ReferralListArgs(PageArgs):
@@ -181,6 +184,10 @@ class ContactSchema(Schema):
     attended = fields.Boolean(required=True)
     worker_id = fields.Integer(allow_none=True)
     notes = fields.String(allow_none=True)
+    recorded_offline_at = UtcDateTime(allow_none=True, metadata={
+        "description": "When it was saved on a device without a connection, if it was; `created_at` is when it "
+                       "reached Waypoint"})
+    created_at = UtcDateTime(required=True)
     updated_at = UtcDateTime(required=True)
 
 
@@ -190,6 +197,9 @@ class ContactCreateSchema(Schema):
     attended = fields.Boolean(required=True)
     duration_minutes = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 720))
     notes = fields.String(load_default=None, allow_none=True, validate=NOTE)
+    recorded_offline_at = UtcDateTime(load_default=None, allow_none=True, metadata={
+        "description": "Offline capture: when the worker saved it on a device without a connection (it keeps "
+                       "the time it happened; Waypoint records when it arrived)"})
 
 
 class LoggedContactSchema(ContactSchema):

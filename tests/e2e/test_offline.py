@@ -204,3 +204,176 @@ def test_offline_pages_work_without_a_connection_and_store_nothing_readable(page
     names = page.evaluate("indexedDB.databases().then(dbs => dbs.map(d => d.name))")
     assert "waypoint-offline" not in names
     page.close()
+
+
+# Put every outbox item back to 'sending', as if the tab had been closed after the server saved it but before
+# the answer came back.
+AS_IF_CUT_OFF_MID_SEND = """
+async () => {
+  const db = await new Promise((resolve) => { const r = indexedDB.open('waypoint-offline'); r.onsuccess = () => resolve(r.result) })
+  const tx = db.transaction('outbox', 'readwrite')
+  const store = tx.objectStore('outbox')
+  const items = await new Promise((resolve) => { const r = store.getAll(); r.onsuccess = () => resolve(r.result) })
+  for (const item of items) { item.state = 'sending'; item.sent_at = null; store.put(item) }
+  await new Promise((resolve) => { tx.oncomplete = resolve })
+  db.close()
+  return items.length
+}
+"""
+
+
+def server_rows(live_server, referral_id: int, family: str):
+    """What the server holds: the case's contacts saved from a device, and referrals of the new person."""
+    import sqlalchemy as sa
+
+    from app.db import db
+    from app.referrals.models import Contact, Person, Referral
+
+    with live_server.app.app_context():
+        contacts = db.session.execute(sa.select(Contact.occurred_at, Contact.recorded_offline_at, Contact.created_at,
+                                                Contact.notes)
+                                      .where(Contact.referral_id == referral_id).order_by(Contact.occurred_at)).all()
+        referrals = db.session.execute(sa.select(Referral.id, Referral.recorded_offline_at, Referral.referred_at)
+                                       .join(Person).where(Person.family_name == family)).all()
+        db.session.remove()
+    return contacts, referrals
+
+
+def test_worker_captures_offline_closes_the_tab_and_everything_is_sent_once(page, live_server):
+    context = page.context
+    referral_id = make_case(live_server, "Rhiannon", "Outboxcase-Pryce")
+    family = "Outboxnew-Kowalczyk"
+    sign_in_as(page, WORKER)
+    install(page)
+    context.set_offline(True)
+    page.goto(f"/offline/case?id={referral_id}")
+    ready(page)
+    yesterday = date.today() - timedelta(days=1)
+    log_contact(page, yesterday, "16:20", "First meeting in the hospital basement")
+    log_contact(page, date.today(), "08:05", "Follow-up by the school gates")
+    refer_someone_new(page, "Oskar", family, date(date.today().year - 15, 2, 3))
+    assert "3 waiting to be sent" in page.locator("[data-waiting-summary]").inner_text()
+
+    # Close the tab and open the app again, still offline: the three wait, locked.
+    page.close()
+    page = context.new_page()
+    page.goto("/offline/outbox")
+    ready(page)
+    assert "3 waiting to be sent" in page.locator("[data-waiting-summary]").inner_text()
+    assert page.locator("[data-locked]").is_visible()
+    assert "Rhiannon" not in page.content() and "Oskar" not in page.content()
+    assert server_rows(live_server, referral_id, family) == ([], [])
+
+    # The connection returns: opening the app sends them.
+    context.set_offline(False)
+    page.reload()
+    ready(page)
+    page.wait_for_function("document.querySelector('[data-waiting-summary]').textContent.includes('Nothing waiting')")
+    rows = page.locator("tbody tr")
+    assert rows.count() == 3
+    for i in range(3):
+        assert "Sent" in rows.nth(i).inner_text() and "Not yet" not in rows.nth(i).inner_text()
+    shot(page, "offline-08-outbox-sent")
+
+    contacts, referrals = server_rows(live_server, referral_id, family)
+    assert [(c.occurred_at.strftime("%Y-%m-%d %H:%M"), c.notes) for c in contacts] == [
+        (f"{yesterday} 16:20", "First meeting in the hospital basement"),
+        (f"{date.today()} 08:05", "Follow-up by the school gates")]
+    for c in contacts:  # the time it happened, the time it was written down, the time it arrived
+        assert c.recorded_offline_at is not None and c.recorded_offline_at <= c.created_at
+    assert len(referrals) == 1 and referrals[0].recorded_offline_at is not None
+
+    # The case's timeline says when each happened, when it was written down and when it reached Waypoint.
+    page.goto(f"/referrals/{referral_id}")
+    offline_times = page.locator("[data-testid=offline-times]")
+    assert offline_times.count() == 2
+    assert "Recorded offline" in offline_times.first.inner_text() and "reached Waypoint" in offline_times.first.inner_text()
+    shot(page, "offline-10-case-timeline-both-times")
+
+
+
+def change_on_server(live_server, referral_id: int, *, close: bool = False, reassign_to: str | None = None) -> None:
+    """What a manager does at the office while the worker is out of signal."""
+    import sqlalchemy as sa
+
+    from app.auth.models import User
+    from app.db import db
+    from app.referrals import services
+    from app.referrals.models import Referral
+    from app.referrals.transitions import ReferralStatus
+
+    with live_server.app.app_context():
+        manager = db.session.execute(sa.select(User).where(User.email == "manager@example.org")).scalar_one()
+        referral = db.session.get(Referral, referral_id)
+        if close:
+            services.close_referral(manager, referral, reason="Moved out of the area", closed_on=date.today(),
+                                    ending=ReferralStatus.UNABLE_TO_CONTACT)
+        if reassign_to:
+            other = db.session.execute(sa.select(User).where(User.email == reassign_to)).scalar_one()
+            services.reassign_referrals(manager, [referral_id], other.id)
+        db.session.commit()
+        db.session.remove()
+
+
+def contact_facts(live_server, referral_id: int):
+    import sqlalchemy as sa
+
+    from app.audit import AuditEvent
+    from app.auth.models import User
+    from app.db import db
+    from app.referrals.models import Contact
+
+    with live_server.app.app_context():
+        rows = db.session.execute(sa.select(Contact.id, User.email, Contact.recorded_offline_at)
+                                  .join(User, User.id == Contact.worker_id)
+                                  .where(Contact.referral_id == referral_id)).all()
+        details = [e.detail for e in db.session.execute(sa.select(AuditEvent).where(
+            AuditEvent.action == "contact.logged", AuditEvent.object_id.in_([r.id for r in rows]))).scalars()]
+        db.session.remove()
+    return rows, details
+
+
+def test_a_case_closed_meanwhile_holds_the_contact_and_a_reassigned_one_keeps_it_with_its_worker(page, live_server):
+    context = page.context
+    page.on("dialog", lambda dialog: dialog.accept())
+    closed_id = make_case(live_server, "Imogen", "Closedcase-Hart")
+    moved_id = make_case(live_server, "Dev", "Movedcase-Raman")
+    sign_in_as(page, WORKER)
+    install(page)
+    context.set_offline(True)
+    for referral_id, note in ((closed_id, "Met at the custody suite"), (moved_id, "Phone call after school")):
+        page.goto(f"/offline/case?id={referral_id}")
+        ready(page)
+        log_contact(page, date.today(), "07:40", note)
+
+    # Meanwhile, at the office: one case is closed, the other given to another worker.
+    change_on_server(live_server, closed_id, close=True)
+    change_on_server(live_server, moved_id, reassign_to="worker2@example.org")
+
+    context.set_offline(False)
+    page.goto("/offline/outbox")
+    ready(page)
+    page.wait_for_selector("[data-held]")
+    page.wait_for_function("document.querySelector('[data-waiting-summary]').textContent.includes('Nothing waiting')")
+    held = page.locator("[data-held]")
+    assert held.count() == 1
+    text = held.inner_text()
+    assert "Imogen Closedcase-Hart" in text and "closed" in text.lower()
+    assert "The case was closed on" in text and "Moved out of the area" in text
+    assert "This referral is closed" in text and "object" not in text
+    assert "Nothing was overwritten" in text
+    shot(page, "offline-09-held-conflict")
+
+    rows, _ = contact_facts(live_server, closed_id)
+    assert rows == [], "nothing is written on a closed case"
+    rows, details = contact_facts(live_server, moved_id)
+    assert [(r.email, r.recorded_offline_at is not None) for r in rows] == [(WORKER, True)]
+    assert details[0]["recorded_offline"] is True and details[0]["assigned_to_someone_else"] is True
+
+    # Still held after the tab is closed and opened again: never dropped.
+    page.close()
+    page = context.new_page()
+    page.goto("/offline/outbox")
+    ready(page)
+    assert page.locator("[data-held]").count() == 1
+    assert "(1 held)" in page.locator("[data-outbox-count]").first.inner_text()

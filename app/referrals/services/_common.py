@@ -1,9 +1,11 @@
 """Helpers shared by the casework use cases: capability checks, optimistic locking, safe flushes."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.db import db
+from app.db import db, utcnow
 from app.errors import ConflictError, DomainError
 
 CONFLICT = ("Someone else changed this record while you were working on it. Your changes have not been "
@@ -47,3 +49,13 @@ def uk_now():
     from zoneinfo import ZoneInfo
 
     return datetime.now(ZoneInfo("Europe/London")).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def offline_moment(moment: datetime | None) -> datetime | None:
+    """When something was saved on a device without a connection, as naive UTC (like created_at). A device
+    clock running ahead is no reason to refuse a record: a moment in the future is taken as now."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return min(moment, utcnow())

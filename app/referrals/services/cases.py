@@ -24,7 +24,7 @@ from app.referrals.models import (
     ReferralStatusChange, TimePoint, TrialArm,
 )
 from app.referrals.reach import recompute_reach
-from app.referrals.services._common import check_version, clean, flush, require, uk_now
+from app.referrals.services._common import check_version, clean, flush, offline_moment, require, uk_now
 from app.referrals.transitions import ReferralStatus as S, can_move, next_statuses
 from app.referrals.services import checks
 from app.referrals.services.people import create_person
@@ -66,7 +66,8 @@ def submit_referral(actor, person: Person, *, programme_id: int, site_id: int, r
                     referred_at: datetime | None = None, source: ReferralSource, reason: str | None,
                     lawful_basis: LawfulBasis, consent_recorded: bool = False,
                     override_reason: str | None = None, assigned_worker_id: int | None = None,
-                    allocated_elsewhere: tuple[TrialArm, str] | None = None) -> Referral:
+                    allocated_elsewhere: tuple[TrialArm, str] | None = None,
+                    recorded_offline_at: datetime | None = None) -> Referral:
     """Record a referral. On a trial programme an eligible person takes Waypoint's draw, unless
     `allocated_elsewhere` carries (arm, reference) for an allocation made outside Waypoint (a trial unit, a
     partner's system): that is recorded as such and audited, and Waypoint draws nothing (DOMAIN.md §6)."""
@@ -93,6 +94,7 @@ def submit_referral(actor, person: Person, *, programme_id: int, site_id: int, r
         referred_at=referred_at, source=source, reason=reason, lawful_basis=lawful_basis,
         consent_recorded=consent_recorded, eligibility_override_reason=override_reason if not judged.eligible else None,
         assigned_worker=worker, status=S.RECEIVED, trial_arm=TrialArm.NONE,
+        recorded_offline_at=offline_moment(recorded_offline_at),
     )
     db.session.add(referral)
     if allocated_elsewhere is not None:
@@ -106,7 +108,9 @@ def submit_referral(actor, person: Person, *, programme_id: int, site_id: int, r
         "programme": programme.name, "site": site.name, "age": age, "eligible": judged.eligible,
         "override_reason": override_reason if not judged.eligible else None, "trial_arm": referral.trial_arm.value,
         "allocation_draw": referral.allocation_draw,
-        "allocation": ("elsewhere" if allocated_elsewhere else "waypoint") if referral.allocation_draw else None})
+        "allocation": ("elsewhere" if allocated_elsewhere else "waypoint") if referral.allocation_draw else None,
+        **({"recorded_offline_at": referral.recorded_offline_at.isoformat() + "Z"} if referral.recorded_offline_at
+           else {})})
     flush()
     return referral
 
@@ -179,8 +183,11 @@ def update_referral(actor, referral: Referral, *, version, source: ReferralSourc
 
 
 def log_contact(actor, referral: Referral, *, occurred_at: datetime, mode: ContactMode, attended: bool,
-                duration_minutes: int | None = None, notes: str | None = None) -> ContactResult:
-    """Record a session. Warns (never blocks) past the session cap or inside the cadence (DOMAIN.md §2)."""
+                duration_minutes: int | None = None, notes: str | None = None,
+                recorded_offline_at: datetime | None = None) -> ContactResult:
+    """Record a session. Warns (never blocks) past the session cap or inside the cadence (DOMAIN.md §2).
+    `recorded_offline_at` (UTC): when the worker saved it on a device without a connection (issue 14); the
+    contact keeps `occurred_at`, so reach dates and clocks are the true ones, and its arrival is `created_at`."""
     require(actor, Capability.LOG_CONTACT, "Your role cannot log contacts")
     if referral.status is S.CLOSED:
         raise DomainError("This referral is closed. Reopening is not possible: record a new referral", "occurred_on")
@@ -194,7 +201,8 @@ def log_contact(actor, referral: Referral, *, occurred_at: datetime, mode: Conta
             programme=programme.name, session_cap=programme.session_cap, cadence_days=programme.cadence_days,
             attended_at=earlier, at=occurred_at)
     contact = Contact(referral=referral, occurred_at=occurred_at, mode=mode, attended=attended,
-                      duration_minutes=duration_minutes if attended else None, worker_id=actor.id, notes=notes)
+                      duration_minutes=duration_minutes if attended else None, worker_id=actor.id, notes=notes,
+                      recorded_offline_at=offline_moment(recorded_offline_at))
     db.session.add(contact)
     flush()
     recompute_reach(referral)
@@ -203,8 +211,14 @@ def log_contact(actor, referral: Referral, *, occurred_at: datetime, mode: Conta
         for step in checks.steps_when_attended(referral.status):
             _record_status(actor, referral, step, note=AUTOMATIC_NOTE, at=occurred_at)
     flush()
-    audit.record(actor, "contact.logged", contact, person_id=referral.person_id,
-                 detail={"referral": referral.id, "attended": attended, "mode": mode.value, "warnings": len(warnings)})
+    detail = {"referral": referral.id, "attended": attended, "mode": mode.value, "warnings": len(warnings)}
+    if contact.recorded_offline_at:
+        # Both times, so the trail shows when it happened, when it was written down and (the event's own time)
+        # when it arrived; and whether the case had been given to someone else meanwhile.
+        detail.update(recorded_offline=True, occurred_at=occurred_at.isoformat(),
+                      recorded_offline_at=contact.recorded_offline_at.isoformat() + "Z",
+                      assigned_to_someone_else=referral.assigned_worker_id not in (None, actor.id))
+    audit.record(actor, "contact.logged", contact, person_id=referral.person_id, detail=detail)
     return ContactResult(contact, warnings)
 
 

@@ -22,6 +22,7 @@ from app.db import db
 from app.documents import Column, Report, Section, Table
 from app.finance.models import GrantYear
 from app.finance.report_sections import NoGrantYear, finance_sections
+from app.offline.queries import offline_note
 from app.periods import fy_bounds, fy_label, quarter_bounds, quarter_label
 from app.periods.models import PeriodStatus, ReportingPeriod
 from app.programmes.age_bands import FineBand
@@ -134,6 +135,9 @@ def build_quarterly_return(fy: int, quarter: int, *, period=None, suppressed: bo
         "Age band is fixed on the date of that first counted contact. \"Age not known\" people count as reached "
         "but are credited to no age band and are listed as data-quality exceptions.",
     ]
+    offline = offline_note(q_start, q_end)  # contacts written down offline count when they happened (issue 14)
+    if offline:
+        notes.append(offline)
     report = Report(
         title=TITLE, subtitle=_vru_name(), period_label=quarter_label(fy, quarter), header=header,
         sections=sections, notes=notes, suppressed=False, classification="OFFICIAL-SENSITIVE",

@@ -22,7 +22,8 @@ async function refreshCount () {
   const waiting = await store.waitingCount()
   const held = (await store.outboxItems()).filter((i) => i.state === 'held').length
   for (const el of document.querySelectorAll('[data-outbox-count]')) {
-    el.textContent = waiting || held ? `(${waiting}${held ? `, ${held} held` : ''})` : ''
+    const parts = [waiting ? String(waiting) : null, held ? `${held} held` : null].filter(Boolean)
+    el.textContent = parts.length ? `(${parts.join(', ')})` : ''
   }
   for (const el of document.querySelectorAll('[data-online-only]')) el.hidden = !navigator.onLine
   const state = navigator.onLine ? 'Online.' : 'No connection: what you save stays on this phone, encrypted, until it can be sent.'
@@ -67,12 +68,15 @@ async function syncWithServer () {
       return 'unreachable'
     }
   }
+  // A fresh outbox token only when the one held is missing or has less than two hours left.
+  const held = key ? await store.loadToken(key) : null
+  const needToken = !held || Date.parse(held.expires_at) - Date.now() < 2 * 3600 * 1000
   let response
   try {
     response = await fetch('/offline/sync', {
       method: 'POST', credentials: 'same-origin', redirect: 'manual',
       headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token, Accept: 'application/json' },
-      body: JSON.stringify({ device_id: deviceId })
+      body: JSON.stringify({ device_id: deviceId, need_token: needToken })
     })
   } catch (e) {
     return 'unreachable'
@@ -95,7 +99,7 @@ async function sendWaiting () {
       const result = await outbox.flush(key, refreshCount)
       if (result.sent || result.held) {
         pages.flash(`${result.sent} sent to Waypoint${result.held ? `, ${result.held} held for you to look at` : ''}.`,
-          result.held ? 'Some items need you' : 'Sent')
+          result.held ? 'Some items need you' : 'Sent', !result.held)
       }
       if (page === 'outbox') await renderPage()
     } finally {
@@ -182,6 +186,7 @@ async function start () {
   }
   document.querySelector('[data-sign-out]').addEventListener('click', signOut)
   key = await store.tabKey()
+  await store.pruneSent(await store.maxAgeHours())
   let state = 'unreachable'
   if (navigator.onLine) state = await syncWithServer()
   const waiting = await store.waitingCount()

@@ -28,9 +28,11 @@ async function readJson (response) {
 function problemText (problem) {
   if (!problem) return 'Waypoint did not accept it.'
   const parts = [problem.detail || problem.title || problem.message || problem.error]
-  const errors = problem.errors || {}
-  for (const [field, messages] of Object.entries(errors)) {
-    parts.push(`${field}: ${[].concat(messages).join(', ')}`)
+  const errors = Array.isArray(problem.errors)
+    ? problem.errors.map((e) => e.message)
+    : Object.values(problem.errors || {}).flat()
+  for (const message of errors) {
+    if (message && !parts.includes(message)) parts.push(message)
   }
   return parts.filter(Boolean).join(' ') || 'Waypoint did not accept it.'
 }
@@ -75,7 +77,7 @@ export async function whatChanged (payload, token) {
       if (count) changes.push(`${count} contact${count === 1 ? ' was' : 's were'} logged on the case since you copied it.`)
     }
   } catch (e) { /* the case itself was checked; this is extra */ }
-  if (!changes.length && now.version_id !== undefined && now.version_id !== baseline.version) {
+  if (!changes.length && now.version !== undefined && now.version !== baseline.version) {
     changes.push('The case was changed on Waypoint since you copied it.')
   }
   return changes

@@ -38,10 +38,10 @@ function statusTag (label, colour) {
   return h('strong', { class: `govuk-tag${colour ? ' govuk-tag--' + colour : ''}` }, label)
 }
 
-export function flash (text, heading = 'Saved on this phone') {
+export function flash (text, heading = 'Saved on this phone', success = true) {
   const box = document.querySelector('[data-flash]')
-  box.replaceChildren(h('div', { class: 'govuk-notification-banner govuk-notification-banner--success', role: 'alert', 'aria-labelledby': 'flash-title' },
-    h('div', { class: 'govuk-notification-banner__header' }, h('h2', { class: 'govuk-notification-banner__title', id: 'flash-title' }, 'Success')),
+  box.replaceChildren(h('div', { class: `govuk-notification-banner${success ? ' govuk-notification-banner--success' : ''}`, role: 'alert', 'aria-labelledby': 'flash-title' },
+    h('div', { class: 'govuk-notification-banner__header' }, h('h2', { class: 'govuk-notification-banner__title', id: 'flash-title' }, success ? 'Success' : 'Important')),
     h('div', { class: 'govuk-notification-banner__content' }, h('p', { class: 'govuk-notification-banner__heading' }, heading), h('p', { class: 'govuk-body' }, text))))
 }
 
@@ -281,6 +281,12 @@ export function setUpReferForm (data, key, afterSave) {
     showErrors(form, errors)
     if (errors.length) return
     body.recorded_offline_at = new Date().toISOString()
+    // The hours-to-first-contact clock starts at the referral's time: on the day it was recorded, that is the
+    // time the worker wrote it down, not the time it reaches Waypoint.
+    if (body.referred_on === todayIso()) {
+      const now = new Date()
+      body.referred_at = `${body.referred_on}T${String(now.getHours()).padStart(2, '0')}:${String(now.getMinutes()).padStart(2, '0')}:00`
+    }
     const summary = `Referral for ${name}`
     await store.addToOutbox(key, 'referral', { body, summary, copied_at: data.copied_at })
     setFlashForNextPage(`${summary}. It will be sent to Waypoint when you have a connection.`)

@@ -190,3 +190,16 @@ export async function waitingCount () {
   const items = await outboxItems()
   return items.filter((i) => i.state === 'waiting' || i.state === 'sending').length
 }
+
+// Sent items are kept to show when each was sent, for as long as the caseload copy may be; then they go.
+export async function pruneSent (maxAgeHours) {
+  const cutoff = Date.now() - maxAgeHours * 3600 * 1000
+  for (const item of await outboxItems()) {
+    if (item.state === 'sent' && item.sent_at && Date.parse(item.sent_at) < cutoff) await deleteItem(item.key)
+  }
+}
+
+export async function maxAgeHours () {
+  const db = await database()
+  return (await db.get('meta', 'max_age_hours')) || 12
+}
