@@ -377,3 +377,66 @@ def test_a_case_closed_meanwhile_holds_the_contact_and_a_reassigned_one_keeps_it
     ready(page)
     assert page.locator("[data-held]").count() == 1
     assert "(1 held)" in page.locator("[data-outbox-count]").first.inner_text()
+
+
+AGE_THE_COPY = """
+async () => {
+  const db = await new Promise((resolve) => { const r = indexedDB.open('waypoint-offline'); r.onsuccess = () => resolve(r.result) })
+  const tx = db.transaction('data', 'readwrite')
+  const store = tx.objectStore('data')
+  const row = await new Promise((resolve) => { const r = store.get('caseload'); r.onsuccess = () => resolve(r.result) })
+  row.expires_at = Date.now() - 1000
+  store.put(row, 'caseload')
+  await new Promise((resolve) => { tx.oncomplete = resolve })
+  db.close()
+}
+"""
+
+HAS_CASELOAD = """
+async () => {
+  const db = await new Promise((resolve) => { const r = indexedDB.open('waypoint-offline'); r.onsuccess = () => resolve(r.result) })
+  const keys = await new Promise((resolve) => { const r = db.transaction('data').objectStore('data').getAllKeys(); r.onsuccess = () => resolve(r.result) })
+  db.close()
+  return keys.includes('caseload')
+}
+"""
+
+
+def test_an_ended_session_or_an_old_copy_clears_the_caseload_but_keeps_the_outbox(page, live_server):
+    context = page.context
+    referral_id = make_case(live_server, "Soraya", "Expirycase-Begum")
+    sign_in_as(page, WORKER)
+    install(page)
+    context.set_offline(True)
+    page.goto(f"/offline/case?id={referral_id}")
+    ready(page)
+    log_contact(page, date.today(), "10:10", "Quick word in the corridor")
+
+    assert page.evaluate(HAS_CASELOAD) is True
+
+    # The session ends (expired, or signed out elsewhere) while out of signal. Back online, the app wipes the copy
+    # and the key, and keeps the unsent contact, sealed, for after signing in.
+    context.clear_cookies()
+    context.set_offline(False)
+    page.goto("/offline/")
+    ready(page)
+    assert "You are signed out, so your caseload was cleared" in page.locator("[data-locked]").inner_text()
+    assert "1 item is waiting" in page.locator("[data-locked]").inner_text()
+    assert page.evaluate(HAS_CASELOAD) is False
+    assert page.evaluate("sessionStorage.length") == 0
+    shot(page, "offline-11-signed-out-locked")
+
+    # Signing in again opens it and sends it.
+    sign_in_as(page, WORKER)
+    page.goto("/offline/outbox")
+    ready(page)
+    page.wait_for_function("document.querySelector('[data-waiting-summary]').textContent.includes('Nothing waiting')")
+    assert server_rows(live_server, referral_id, "-")[0][0].notes == "Quick word in the corridor"
+
+    # Past the maximum age: opening the app, even offline, deletes the copy.
+    context.set_offline(True)
+    page.evaluate(AGE_THE_COPY)
+    page.goto("/offline/")
+    ready(page)
+    assert "more than 12 hours old" in page.locator("main").inner_text()
+    assert page.evaluate(HAS_CASELOAD) is False

@@ -68,9 +68,9 @@ async function syncWithServer () {
       return 'unreachable'
     }
   }
-  // A fresh outbox token only when the one held is missing or has less than two hours left.
-  const held = key ? await store.loadToken(key) : null
-  const needToken = !held || Date.parse(held.expires_at) - Date.now() < 2 * 3600 * 1000
+  // A fresh outbox token only when the one held is missing or has less than two hours left: the same token
+  // is kept across tabs, so an item cut off mid-send is sent again under the token its key belongs to.
+  const needToken = (await store.tokenExpiresAt()) - Date.now() < 2 * 3600 * 1000
   let response
   try {
     response = await fetch('/offline/sync', {

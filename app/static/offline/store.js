@@ -133,6 +133,15 @@ export async function wipeCaseload () {
 export async function saveToken (key, token) {
   const db = await database()
   await db.put('data', { sealed: await seal(key, token) }, 'token')
+  // When it expires is no secret, and knowing it without the key lets a reopened tab keep the same token
+  // (the API's idempotency keys belong to the token that sent them).
+  await db.put('meta', token.expires_at, 'token_expires_at')
+}
+
+export async function tokenExpiresAt () {
+  const db = await database()
+  const row = await db.get('data', 'token')
+  return row ? Date.parse(await db.get('meta', 'token_expires_at') || '') || 0 : 0
 }
 
 export async function loadToken (key) {
