@@ -88,6 +88,9 @@ class Base:
     PER_PAGE = 25
     # API tokens (issue 9): days a new token lives before it must be replaced.
     API_TOKEN_DAYS = int(_env("API_TOKEN_DAYS", "90"))
+    # API calls a minute per token and per client address (all API routes together; app/limits.py storage).
+    API_TOKEN_RATE_LIMIT = _env("API_TOKEN_RATE_LIMIT", "120 per minute")
+    API_IP_RATE_LIMIT = _env("API_IP_RATE_LIMIT", "600 per minute")
     # Sessions (SECURITY.md §5): minutes of inactivity, hours overall.
     SESSION_IDLE_MINUTES = int(_env("SESSION_IDLE_MINUTES", "30"))
     SESSION_ABSOLUTE_HOURS = int(_env("SESSION_ABSOLUTE_HOURS", "12"))

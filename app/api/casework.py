@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g
 from flask_login import current_user
 
-from app.api.core import api_blueprint, loads_referral, page
+from app.api.core import IDEMPOTENCY_KEY, api_blueprint, idempotent, loads_referral, page
 from app.auth.decorators import personal_data, requires
 from app.auth.roles import Capability as C
 from app.db import db
@@ -38,6 +38,8 @@ def list_contacts(args, referral_id: int):
 @blp.route("/contacts", methods=["POST"])
 @requires(C.LOG_CONTACT)
 @loads_referral
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
 @blp.arguments(ContactCreateSchema)
 @blp.response(201, LoggedContactSchema)
 def log_contact(values, referral_id: int):
@@ -65,6 +67,8 @@ def list_outcomes(args, referral_id: int):
 @blp.route("/outcomes", methods=["POST"])
 @requires(C.RECORD_OUTCOME)
 @loads_referral
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
 @blp.arguments(OutcomeCreateSchema)
 @blp.response(201, OutcomeSchema)
 def record_outcome(values, referral_id: int):
@@ -89,6 +93,8 @@ def list_measures(args, referral_id: int):
 @blp.route("/measures", methods=["POST"])
 @requires(C.RECORD_OUTCOME)
 @loads_referral
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
 @blp.arguments(MeasureCreateSchema)
 @blp.response(201, MeasureSchema)
 def record_measure(values, referral_id: int):

@@ -1,18 +1,22 @@
 """What every API route shares: the flask-smorest Api, ETag / If-Match from version_id, and cursor paging."""
 from __future__ import annotations
 
+import hashlib
 import http
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort, g, request
+from flask import abort, g, make_response, request
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 
 from app.api.auth import authenticate_request
 from app.auth.policies import get_referral_for
+from app import idempotency
+from app.api.problems import problem
 from app.db import db
+from app.limits import client_ip, configured, limiter
 from app.schemas import ProblemSchema, encode_cursor
 
 PROBLEM_JSON = "application/problem+json"
@@ -20,6 +24,10 @@ PROBLEM_JSON = "application/problem+json"
 IF_MATCH = {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
             "description": "The ETag you read (e.g. \"3\"); if the record changed since, nothing is saved and "
                            "the answer is 412"}
+IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": False,
+                   "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH},
+                   "description": "Any unique text (a UUID): a retry with the same key and the same request creates "
+                                  "nothing twice and gets the first answer again"}
 ETAG_HEADER = {"ETag": {"description": "The record's version, for If-Match", "schema": {"type": "string"}}}
 
 
@@ -44,9 +52,29 @@ class WaypointApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+def token_key() -> str:
+    """Counted per token presented (a hash of it: the store never holds a token), else per address."""
+    scheme, _, raw = (request.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() == "bearer" and raw.strip():
+        return "api-token:" + hashlib.sha256(raw.strip().encode()).hexdigest()[:32]
+    return "api-anonymous:" + client_ip()
+
+
+def ip_key() -> str:
+    return "api-ip:" + client_ip()
+
+
+# One allowance per token and one per client address, shared by every API route (SECURITY.md §4): a token
+# guesser changes token each try, so the address limit is the one that stops them.
+TOKEN_LIMIT = limiter.shared_limit(configured("API_TOKEN_RATE_LIMIT"), scope="api-token", key_func=token_key)
+IP_LIMIT = limiter.shared_limit(configured("API_IP_RATE_LIMIT"), scope="api-ip", key_func=ip_key)
+
+
 def api_blueprint(name: str, url_prefix: str, description: str) -> Blueprint:
     blp = Blueprint(f"api_{name}", __name__, url_prefix="/api/v1" + url_prefix, description=description)
     blp.before_request(authenticate_request)  # a token, and only a token, before anything else
+    TOKEN_LIMIT(blp)
+    IP_LIMIT(blp)
     return blp
 
 
@@ -92,5 +120,44 @@ def loads_referral(view):
     def wrapped(*args, **kwargs):
         g.referral = get_referral_for(current_user, kwargs["referral_id"])
         return view(*args, **kwargs)
+
+    return wrapped
+
+
+def idempotent(view):
+    """`Idempotency-Key` on a POST, through the app's one idempotency mechanism (app/idempotency.py), scoped to
+    the token: the first answer is stored with the record it made, in the same transaction; a retry with the
+    same key and request gets it again (Idempotent-Replayed: true); the same key for a different request is 422,
+    and while the first is still running, 409. A refused request (4xx raised by a service) keeps nothing, so
+    it may be retried with the same key once corrected."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            key = idempotency.header_key()
+        except ValueError as exc:
+            return problem(400, str(exc), errors=[{"field": "Idempotency-Key", "message": str(exc)}])
+        if key is None:
+            return view(*args, **kwargs)
+        scope, fingerprint = f"api-token:{g.api_token.id}", idempotency.request_fingerprint()
+        stored = idempotency.claim(scope, key, fingerprint)
+        if stored is not None and stored.fingerprint != fingerprint:
+            message = "This Idempotency-Key was already used for a different request: use a new key for a new request"
+            return problem(422, message, slug="idempotency-conflict",
+                           errors=[{"field": "Idempotency-Key", "message": message}])
+        if stored is not None and stored.status is None:
+            return problem(409, "The first request with this Idempotency-Key is still being processed: try again "
+                                "shortly", headers={"Retry-After": "1"})
+        if stored is not None:
+            return idempotency.replay(stored, fingerprint)
+        response = make_response(view(*args, **kwargs))
+        if response.status_code >= 500:
+            db.session.rollback()
+            return response
+        idempotency.record_result(scope, key, fingerprint, status=response.status_code,
+                                  body=response.get_data(as_text=True), content_type=response.headers.get("Content-Type"),
+                                  location=response.headers.get("Location"))
+        db.session.commit()
+        return response
 
     return wrapped

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_login import current_user
 
 from app import audit
-from app.api.core import api_blueprint, changed_since, etag, page
+from app.api.core import IDEMPOTENCY_KEY, api_blueprint, changed_since, etag, idempotent, page
 from app.auth.decorators import personal_data, requires
 from app.auth.policies import get_person_for
 from app.auth.roles import Capability as C
@@ -37,6 +37,8 @@ def search_people(cursor, limit, updated_since, q, date_of_birth):
 
 @blp.route("", methods=["POST"])
 @requires(C.RECORD_REFERRAL)
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
 @blp.arguments(PersonCreateSchema)
 @blp.response(201, PersonSchema, headers={**{"ETag": {"schema": {"type": "string"}}}})
 @blp.alt_response(409, schema=DuplicateProblemSchema, content_type="application/problem+json",

@@ -5,7 +5,7 @@ from flask import g
 from flask_login import current_user
 
 from app import audit
-from app.api.core import IF_MATCH, api_blueprint, etag, if_match, loads_referral, page
+from app.api.core import IDEMPOTENCY_KEY, IF_MATCH, api_blueprint, etag, idempotent, if_match, loads_referral, page
 from app.auth.decorators import personal_data, requires
 from app.auth.policies import get_person_for
 from app.auth.roles import Capability as C
@@ -51,6 +51,8 @@ def _allocation(values: dict):
 
 @blp.route("", methods=["POST"])
 @requires(C.RECORD_REFERRAL)
+@idempotent
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
 @blp.arguments(ReferralCreateSchema)
 @blp.response(201, ReferralSchema, headers=ETAG_DOC)
 @blp.alt_response(409, schema=DuplicateProblemSchema, content_type="application/problem+json",
@@ -88,9 +90,10 @@ def get_referral(referral_id: int):
 @blp.route("/<int:referral_id>/status", methods=["POST"])
 @requires(C.LOG_CONTACT)
 @loads_referral
+@idempotent
 @blp.arguments(StatusChangeSchema)
 @blp.response(200, ReferralSchema, headers=ETAG_DOC)
-@blp.doc(parameters=[IF_MATCH])
+@blp.doc(parameters=[IF_MATCH, IDEMPOTENCY_KEY])
 def change_status(values, referral_id: int):
     """Move the referral along the allowed transitions (closing has its own call, so the reason is recorded)."""
     referral = g.referral
@@ -103,9 +106,10 @@ def change_status(values, referral_id: int):
 @blp.route("/<int:referral_id>/assign", methods=["POST"])
 @requires(C.REASSIGN_REFERRAL)
 @loads_referral
+@idempotent
 @blp.arguments(AssignSchema)
 @blp.response(200, ReferralSchema, headers=ETAG_DOC)
-@blp.doc(parameters=[IF_MATCH])
+@blp.doc(parameters=[IF_MATCH, IDEMPOTENCY_KEY])
 def assign(values, referral_id: int):
     """Give the referral to a youth worker or manager at the organisation that delivers its site."""
     referral = g.referral
@@ -118,9 +122,10 @@ def assign(values, referral_id: int):
 @blp.route("/<int:referral_id>/close", methods=["POST"])
 @requires(C.CLOSE_REFERRAL)
 @loads_referral
+@idempotent
 @blp.arguments(CloseSchema)
 @blp.response(200, ReferralSchema, headers=ETAG_DOC)
-@blp.doc(parameters=[IF_MATCH])
+@blp.doc(parameters=[IF_MATCH, IDEMPOTENCY_KEY])
 def close(values, referral_id: int):
     """Close with a reason; from received or contacted, say why it is ending (`ending`)."""
     referral = g.referral
