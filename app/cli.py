@@ -9,7 +9,8 @@ from app import backup, demo
 from app.audit import verify_chain
 
 DOMAIN_CLIS = ("app.auth.cli", "app.programmes.cli", "app.referrals.cli", "app.reports.cli", "app.finance.cli",
-               "app.imports.cli", "app.privacy.cli", "app.reminders.cli", "app.offline.cli")
+               "app.imports.cli", "app.privacy.cli", "app.reminders.cli", "app.offline.cli",
+               "app.install.cli")
 
 
 def register_commands(app: Flask) -> None:

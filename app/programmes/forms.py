@@ -40,6 +40,12 @@ class ProgrammeForm(FlaskForm):
     evaluation_stage = enum_select(EvaluationStage, "Evaluation stage", validators=[InputRequired()])
     trial_enabled = BooleanField("This programme runs a randomised trial", widget=GovCheckboxInput())
     trial_stratify_by_site = BooleanField("Stratify the trial draw by site", widget=GovCheckboxInput())
+    trial_seed = WholeNumberField(
+        "Trial seed (optional)", example=20240917,
+        description="The number the trial's random draws start from, as agreed with the evaluator. Anyone with it "
+                    "can re-run every draw. Leave blank and Waypoint picks one. It cannot change once people have "
+                    "been allocated.",
+        validators=[Optional(), NumberRange(min=0, max=2**31 - 1, message="Enter a whole number from 0 to 2147483647")])
     outcome_types = TextAreaField("Outcome types", widget=GovTextArea(), description="One per line",
                                   validators=[Optional(), Length(max=4000)])
     description = TextAreaField("Description", widget=GovTextArea(), validators=[Optional(), Length(max=4000)])

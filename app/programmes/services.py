@@ -16,11 +16,12 @@ from app.programmes.models import CountingWindow, Programme, Site, Target, Targe
 from app.auth.policies import delivers_programme
 from app.programmes.models import TrainingAttendee
 from app.programmes.models import TrainingEvent
+from app.referrals.models import Referral
 
 PROGRAMME_FIELDS = (
     "name", "kind", "ho_category", "ho_category_secondary", "tiers", "cohort", "min_age", "max_age",
     "referral_trigger", "session_cap", "cadence_days", "reach_unit", "evaluation_stage", "trial_enabled",
-    "trial_stratify_by_site", "outcome_types", "description",
+    "trial_stratify_by_site", "trial_seed", "outcome_types", "description",
 )
 
 
@@ -51,6 +52,7 @@ def save_programme(actor, values: dict, programme: Programme | None = None) -> P
     creating = programme is None
     programme = programme or Programme()
     before = {f: _plain(getattr(programme, f, None)) for f in PROGRAMME_FIELDS} if not creating else None
+    _check_seed(programme, values, creating)
     for field in PROGRAMME_FIELDS:
         if field in values:
             setattr(programme, field, values[field])
@@ -65,6 +67,23 @@ def save_programme(actor, values: dict, programme: Programme | None = None) -> P
     changed = after if creating else {k: v for k, v in after.items() if before.get(k) != v}
     audit.record(actor, "programme.created" if creating else "programme.updated", programme, detail=changed)
     return programme
+
+
+def _check_seed(programme: Programme, values: dict, creating: bool) -> None:
+    """The seed is recorded at set-up (DOMAIN.md §6). Once Waypoint has drawn with it, changing it would make
+    the recorded draws impossible to re-run, so it is fixed from then on. Left blank, it is kept (or picked)."""
+    if "trial_seed" not in values:
+        return
+    if values["trial_seed"] is None:
+        values.pop("trial_seed")
+        return
+    if creating or values["trial_seed"] == programme.trial_seed:
+        return
+    drawn = db.session.execute(sa.select(Referral.id).where(
+        Referral.programme_id == programme.id, Referral.allocation_draw.startswith("seed=")).limit(1)).first()
+    if drawn:
+        raise DomainError(f"People have already been allocated with seed {programme.trial_seed}: it cannot change "
+                          "now, or their draws could not be re-run", "trial_seed")
 
 
 def _plain(v):

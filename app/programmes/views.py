@@ -56,7 +56,8 @@ def _programme_values(form: ProgrammeForm) -> dict:
         "referral_trigger": form.referral_trigger.data or None, "session_cap": form.session_cap.data,
         "cadence_days": form.cadence_days.data, "reach_unit": ReachUnit(form.reach_unit.data),
         "evaluation_stage": EvaluationStage(form.evaluation_stage.data), "trial_enabled": form.trial_enabled.data,
-        "trial_stratify_by_site": form.trial_stratify_by_site.data, "outcome_types": lines,
+        "trial_stratify_by_site": form.trial_stratify_by_site.data, "trial_seed": form.trial_seed.data,
+        "outcome_types": lines,
         "description": form.description.data or None,
     }
 
