@@ -96,3 +96,43 @@ def delivery_figures(conn, fy: int, quarter: int) -> dict[str, dict]:
                       else v) for k, v in params.items()}
     sql = SQL.format(age=AGE[conn.dialect.name])
     return {row.name: dict(row._mapping) for row in conn.execute(sa.text(sql), params)}
+
+
+# ------------------------------------------------------------------ section T (timeliness), issue 13
+# The same referrals, hours and clock judgements as the builder (the `timed` rows: correlated look-ups of each
+# referral's first attempt, first attended contact and first mode, and a working-day calendar), aggregated the
+# way each database does it best by hand: on PostgreSQL ordered-set aggregates (percentile_cont) over GROUPING
+# SETS; SQLite has no percentile function, so there the hand-written form is the ranks-and-windows one the
+# builder uses everywhere.
+
+TIMELINESS_PG = """
+SELECT programme_id, COALESCE(site_id, 0) AS site_id,
+       CASE WHEN daytype IS NOT NULL THEN daytype WHEN GROUPING(mode_key) = 0 THEN 'mode:' || mode_key ELSE 'all' END
+         AS split,
+       COUNT(*) AS referrals, SUM(reached) AS reached, SUM(CASE WHEN within IS NOT NULL THEN 1 ELSE 0 END) AS on_clock,
+       SUM(COALESCE(in_clock, 0)) AS in_clock,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY h_attempt) AS med_attempt,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY h_attempt) AS p90_attempt,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY h_attended) AS med_attended,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY h_attended) AS p90_attended
+FROM (SELECT timed.*, COALESCE(mode, 'none') AS mode_key FROM timed) t
+GROUP BY GROUPING SETS ((programme_id, site_id), (programme_id), (programme_id, site_id, daytype),
+                        (programme_id, daytype), (programme_id, site_id, mode_key), (programme_id, mode_key))
+"""
+
+
+def timeliness_figures(conn, fy: int, quarter: int) -> dict[tuple[int, int, str], dict]:
+    """{(programme id, site id or 0, split): figures} for referrals received in the quarter."""
+    from app.reports.builders import timeliness
+
+    start, end = quarter_bounds(fy, quarter)
+    dialect = conn.dialect.name
+    holidays = timeliness.holidays_between(start, end)
+    params = {"start": start, "end": end, "cal_start": start, "cal_end": end + timeliness.CALENDAR_AFTER, "yes": True,
+              **{f"hol{i}": d for i, d in enumerate(holidays)}}
+    if dialect == "sqlite":
+        params = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()}
+        sql = timeliness._sql(dialect, holidays, False)
+    else:
+        sql = timeliness.prefix_sql(dialect, holidays) + TIMELINESS_PG
+    return {(r["programme_id"], r["site_id"], r["split"]): dict(r) for r in conn.execute(sa.text(sql), params).mappings()}

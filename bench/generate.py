@@ -51,9 +51,15 @@ def _next_id(conn, table: str) -> int:
     return (conn.execute(sa.text(f"SELECT max(id) FROM {table}")).scalar() or 0) + 1
 
 
+FIRST_MODES = ("in_setting", "phone", "one_to_one", "message")
+
+
 def generate(conn, size: Size = Size(), seed: int = 7, progress=print) -> dict:
     """Insert the dataset through ``conn`` (a SQLAlchemy Connection). Returns the ids it used."""
     rng = random.Random(seed)
+    # Times of referral and modes of first contact (section T) from their own stream, so every other figure of a
+    # dataset generated before they existed stays the same.
+    clock_rng = random.Random(seed + 1)
     now = datetime(2025, 4, 1, 9, 0)
     sqlite = conn.dialect.name == "sqlite"
 
@@ -154,13 +160,14 @@ def generate(conn, size: Size = Size(), seed: int = 7, progress=print) -> dict:
         closed = reached_on + timedelta(days=rng.randint(20, 240)) if reached_on and rng.random() < 0.8 else None
         status = "closed" if closed else ("engaged" if reached_on else "received")
         rid = ref0 + i
+        referred_at = datetime.combine(referred, time(clock_rng.randint(0, 9), clock_rng.choice((0, 15, 30, 45))))
         referrals.append((rid, person, pid, sid, provider, d(referred), "other", "consent", b(True), status, arm,
-                          d(closed), d(reached_on), 1, d(now), d(now)))
+                          d(closed), d(reached_on), 1, d(now), d(now), d(referred_at)))
         if reached_on:
             reached.append((rid, reached_on))
     _bulk(conn, "referrals", ["id", "person_id", "programme_id", "site_id", "provider_id", "referred_on", "source",
                               "lawful_basis", "consent_recorded", "status", "trial_arm", "closed_on", "reached_on",
-                              "version_id", "created_at", "updated_at"], referrals)
+                              "version_id", "created_at", "updated_at", "referred_at"], referrals)
     progress(f"  referrals {len(referrals):,}")
 
     contact0 = _next_id(conn, "contacts")
@@ -171,7 +178,8 @@ def generate(conn, size: Size = Size(), seed: int = 7, progress=print) -> dict:
         at = datetime.combine(reached_on, time(10))
         for k in range(count):
             attended = k == 0 or rng.random() > 0.2
-            contacts.append((cid, rid, d(at), 45, "one_to_one", b(attended), d(now), d(now)))
+            mode = clock_rng.choice(FIRST_MODES) if k == 0 else "one_to_one"
+            contacts.append((cid, rid, d(at), 45, mode, b(attended), d(now), d(now)))
             cid += 1
             at += timedelta(days=7)
         if len(contacts) >= 200_000:

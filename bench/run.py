@@ -46,7 +46,7 @@ def bench_one(url: str, size: Size, fy: int, quarter: int, repeats: int, reuse: 
     from app.db import db
     from app.reports.builders.quarterly_return import build_quarterly_return
     from bench.agree import disagreements
-    from bench.baseline import delivery_figures
+    from bench.baseline import delivery_figures, timeliness_figures
     from tests.conftest import ensure_postgres_database, reset_database
 
     if url.startswith("postgresql"):
@@ -76,7 +76,9 @@ def bench_one(url: str, size: Size, fy: int, quarter: int, repeats: int, reuse: 
 
         def baseline():
             with db.engine.connect() as conn:
-                return delivery_figures(conn, fy, quarter)
+                figures = delivery_figures(conn, fy, quarter)
+                figures["_timeliness"] = timeliness_figures(conn, fy, quarter)  # section T (issue 13)
+                return figures
 
         def builder():
             report = build_quarterly_return(fy, quarter)
@@ -88,10 +90,23 @@ def bench_one(url: str, size: Size, fy: int, quarter: int, repeats: int, reuse: 
         base_s, figures = _timed(baseline, repeats)
         build_s, report = _timed(builder, repeats)
         agree = not disagreements(figures, report)
+        agree = agree and timeliness_agrees(report, figures["_timeliness"])
         db.session.remove()
         db.engine.dispose()
     return {"generate_s": generated, "baseline_s": base_s, "return_s": build_s, "ratio": build_s / base_s,
             "agree": agree}
+
+
+def timeliness_agrees(report, baseline: dict) -> bool:
+    """Section T1's programme rows (referrals, within the clock, median hours) against the hand-written baseline."""
+    from app.reports.builders.timeliness import hours_text
+
+    t1 = next(t for s in report.sections for t in s.tables if t.title.startswith("T1"))
+    totals = sorted((r["referrals"], r["in_clock"], r["med_attempt"]) for r in t1.rows if r.get("_style") == "subtotal")
+    expected = sorted((int(v["referrals"]), int(v["in_clock"]), hours_text(None if v["med_attempt"] is None
+                                                                                 else float(v["med_attempt"])))
+                      for (_, site, split), v in baseline.items() if site == 0 and split == "all")
+    return totals == expected
 
 
 def main(argv=None) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 from app.db import db
 from app.reports.builders.quarterly_return import build_quarterly_return
 from bench.agree import disagreements, programmes_compared
-from bench.baseline import delivery_figures
+from bench.baseline import delivery_figures, timeliness_figures
 from bench.generate import Size, generate
+from bench.run import timeliness_agrees
 
 
 def test_generator_baseline_and_builder_agree(db_session):
@@ -19,3 +20,7 @@ def test_generator_baseline_and_builder_agree(db_session):
         assert programmes_compared(report) == 5
         d3 = next(t for s in report.sections for t in s.tables if t.title.startswith("D3"))
         assert d3.total_row["ytd"] > 20
+        # Section T: the hand-written timeliness baseline agrees with the builder's T1 (issue 13).
+        timely = timeliness_figures(conn, 2024, quarter)
+        assert timeliness_agrees(report, timely)
+        assert sum(v["referrals"] for (_, site, split), v in timely.items() if site == 0 and split == "all") > 20

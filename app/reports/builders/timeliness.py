@@ -46,7 +46,7 @@ _NEXT_DAY = {"sqlite": "date(d, '+1 day')", "postgresql": "CAST(d + 1 AS DATE)"}
 _DAY_OF = {"sqlite": "date({t})", "postgresql": "CAST({t} AS DATE)"}
 _TIME_OF = {"sqlite": "time({t})", "postgresql": "CAST({t} AS TIME)"}
 
-SQL = """
+PREFIX = """
 WITH RECURSIVE cal(d) AS (
   SELECT {cal_start} UNION ALL SELECT {next_day} FROM cal WHERE d < :cal_end
 ), wd AS (
@@ -66,7 +66,7 @@ WITH RECURSIVE cal(d) AS (
   JOIN programmes p ON p.id = r.programme_id
   LEFT JOIN programme_clocks pc ON pc.programme_id = r.programme_id
   WHERE r.referred_on >= :start AND r.referred_on <= :end AND r.trial_arm <> 'control' {org_filter}
-), timed AS (
+), timed AS MATERIALIZED (
   SELECT b.*, {hours_attempt} AS h_attempt, {hours_attended} AS h_attended,
          CASE WHEN b.within IS NULL THEN NULL
               WHEN b.first_contact_at IS NULL OR b.referred_at IS NULL THEN 0
@@ -76,7 +76,9 @@ WITH RECURSIVE cal(d) AS (
   FROM base b
   LEFT JOIN wd start_day ON start_day.d = {day_ref}
   LEFT JOIN wd due ON b.unit = 'working_days' AND due.working = 1 AND due.n = start_day.n + b.within
-), grouped AS (
+)"""
+
+GROUPED = """, grouped AS (
   SELECT programme_id, site_id, 'all' AS split, h_attempt, h_attended, reached, within, in_clock FROM timed
   UNION ALL SELECT programme_id, site_id, daytype, h_attempt, h_attended, reached, within, in_clock FROM timed
   UNION ALL SELECT programme_id, site_id, 'mode:' || COALESCE(mode, 'none'), h_attempt, h_attended, reached, within,
@@ -123,14 +125,26 @@ def _percentile_sql() -> tuple[str, str]:
     return ",\n         ".join(picks), ", ".join(interps)
 
 
-def _sql(dialect: str, holidays: list[date], org_filter: bool) -> str:
+def prefix_sql(dialect: str, holidays: list[date], org_filter: bool = False) -> str:
+    """The referrals of the period with their hours and clock judgement (`timed`), before any grouping."""
+    return _sql(dialect, holidays, org_filter, PREFIX)
+
+
+def holidays_between(start: date, end: date, subdivision: str = DEFAULT_SUBDIVISION) -> list[date]:
+    """Weekdays that are bank holidays, from `start` to the end of the calendar the statement builds."""
+    cal_end = end + CALENDAR_AFTER
+    return [d for d in (start + timedelta(days=i) for i in range((cal_end - start).days + 1))
+            if d.weekday() < 5 and not is_working_day(d, subdivision)]
+
+
+def _sql(dialect: str, holidays: list[date], org_filter: bool, text: str | None = None) -> str:
     hours = _HOURS[dialect]
     default_within = "CASE p.kind " + " ".join(
         f"WHEN '{kind}' THEN {within}" for kind, (within, _) in DEFAULTS_BY_KIND.items()) + " ELSE NULL END"
     default_unit = "CASE p.kind " + " ".join(
         f"WHEN '{kind}' THEN '{unit.value}'" for kind, (_, unit) in DEFAULTS_BY_KIND.items()) + " ELSE 'hours' END"
     picks, interps = _percentile_sql()
-    return SQL.format(
+    return (text or PREFIX + GROUPED).format(
         next_day=_NEXT_DAY[dialect], cal_start=_DATE_PARAM[dialect].format(name="cal_start"),
         holidays=", ".join(_DATE_PARAM[dialect].format(name=f"hol{i}") for i in range(len(holidays))) or "NULL",
         dow_cal=_DOW[dialect].format(d="d"), dow_ref=_DOW[dialect].format(d="r.referred_on"),
@@ -166,8 +180,7 @@ def timeliness_lines(start: date, end: date, organisation_ids: list[int] | None 
     """The timeliness figures of referrals received from `start` to `end`, in one SQL statement."""
     dialect = db.session.get_bind().dialect.name
     cal_end = end + CALENDAR_AFTER
-    holidays = [d for d in (start + timedelta(days=i) for i in range((cal_end - start).days + 1))
-                if d.weekday() < 5 and not is_working_day(d, subdivision)]
+    holidays = holidays_between(start, end, subdivision)
     stmt = sa.text(_sql(dialect, holidays, organisation_ids is not None))
     params = {"start": start, "end": end, "cal_start": start, "cal_end": cal_end, "yes": True,
               **{f"hol{i}": d for i, d in enumerate(holidays)}}
@@ -213,7 +226,7 @@ PUBLIC_RULES = {
 def _columns(with_split: bool) -> list[Column]:
     cols = [Column("programme", "Programme"), Column("site", "Site")]
     if with_split:
-        cols.append(Column("split", "Referrals"))
+        cols.append(Column("split", "Which referrals"))
     return cols + [
         Column("referrals", "Referrals received", "int"),
         Column("med_attempt", "Median hours to first attempt", "text"),
