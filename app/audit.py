@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import has_request_context, request
@@ -131,14 +132,13 @@ def record_many(actor, events: list[tuple[str, str | None, int | None, int | Non
     now = utcnow()
     rows = []
     for event_id, (action, object_type, object_id, person_id, detail) in zip(ids, events, strict=True):
-        event = AuditEvent(occurred_at=now, action=action, object_type=object_type, object_id=object_id,
-                           person_id=person_id, detail=detail, prev_hash=prev, **who)
-        prev = event.compute_hash()
-        rows.append({"id": event_id, "occurred_at": now, "action": action, "object_type": object_type,
-                     "object_id": object_id, "person_id": person_id, "detail": detail, "prev_hash": event.prev_hash,
-                     "hash": prev, "created_at": now, "updated_at": now, **who})
+        row = {"id": event_id, "occurred_at": now, "action": action, "object_type": object_type,
+               "object_id": object_id, "person_id": person_id, "detail": detail, "prev_hash": prev, **who}
+        # The model's own payload and hash, computed on the plain row (no ORM object per event).
+        row["hash"] = prev = hashlib.sha256(AuditEvent.payload(SimpleNamespace(**row)).encode()).hexdigest()
+        rows.append({**row, "created_at": now, "updated_at": now})
     for start in range(0, len(rows), 5000):
-        db.session.execute(sa.insert(AuditEvent), rows[start:start + 5000])
+        db.session.execute(sa.insert(AuditEvent.__table__), rows[start:start + 5000])
     return len(rows)
 
 

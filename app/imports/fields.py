@@ -118,6 +118,7 @@ FIELDS: tuple[Field, ...] = (
 BY_KEY = {f.key: f for f in FIELDS}
 CATEGORY_FIELDS = tuple(f.key for f in FIELDS if f.kind == CATEGORY)
 PERSON_FIELDS = tuple(f.key for f in FIELDS if f.group == PERSON)
+EVENT_FIELDS = frozenset({"referral_ref", *(f.key for f in FIELDS if f.group in (CONTACT, OUTCOME, MEASURE))})
 REFERRAL_FIELDS = tuple(f.key for f in FIELDS if f.group in (REFERRAL, CLOSURE))
 
 YES, NO = "yes", "no"

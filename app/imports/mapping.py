@@ -89,12 +89,23 @@ class CellProblem(ValueError):
     pass
 
 
+_UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
 def parse_date(value, *, with_time: bool = False):
     if isinstance(value, datetime):
         return value if with_time else value.date()
     if isinstance(value, date):
         return datetime.combine(value, time()) if with_time else value
     text = str(value).strip()
+    quick = _UK_DATE.fullmatch(text)
+    if quick:  # the common case, without strptime's cost
+        try:
+            day = date(int(quick[3]), int(quick[2]), int(quick[1]))
+        except ValueError:
+            raise CellProblem(f'"{text}" is not a real date (check the day and month; dates are day/month/year)') \
+                from None
+        return datetime.combine(day, time()) if with_time else day
     for fmt in DATE_FORMATS:
         try:
             parsed = datetime.strptime(text, fmt)
@@ -150,17 +161,20 @@ def parse_decimal(value) -> Decimal:
 class RowReader:
     """Turns a row's cells into {field: value} and a list of (heading, message) problems."""
 
-    def __init__(self, mapping: Mapping, setup: Setup):
+    def __init__(self, mapping: Mapping, setup: Setup, only: frozenset[str] | None = None):
+        """`only`: read just these fields (the import's second reading needs only the events' columns)."""
         self.mapping = mapping
         self.setup = setup
-        self.mapped = [(F.BY_KEY[k], h) for k, h in mapping.columns.items() if k in F.BY_KEY]
-        self.defaults = {k: v for k, v in mapping.defaults.items() if k in F.BY_KEY and k not in mapping.columns}
+        self.mapped = [(F.BY_KEY[k], h) for k, h in mapping.columns.items()
+                       if k in F.BY_KEY and (only is None or k in only)]
+        self.defaults = {k: v for k, v in mapping.defaults.items() if k in F.BY_KEY and k not in mapping.columns
+                         and (only is None or k in only)}
         self._known: dict[tuple[str, str], str | None] = {}
 
     def category(self, key: str, raw) -> str | None:
-        word = fold(str(raw))
-        cache_key = (key, word)
+        cache_key = (key, raw)  # a file uses few distinct words: fold and look each up once
         if cache_key not in self._known:
+            word = fold(str(raw))
             chosen = self.mapping.values.get(key, {}).get(word)
             valid = {v for v, _ in self.setup.choices(key)}
             self._known[cache_key] = chosen if chosen in valid else self.setup.recognise(key, str(raw))
@@ -170,12 +184,13 @@ class RowReader:
         values: dict = dict(self.defaults)
         problems: list[tuple[str, str]] = []
         if "" in cells:
-            problems.append(("", f"The row has {len(cells[''])} more cell(s) than there are column headings"))
+            problems.append(("", f"The row has {len(cells['']) } more cell(s) than there are column headings"))
+        blank_defaults = self.mapping.defaults
         for f, heading in self.mapped:
             raw = cells.get(heading)
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                if f.key in self.mapping.defaults:
-                    values[f.key] = self.mapping.defaults[f.key]
+            if raw is None or raw == "" or (raw.__class__ is str and raw.isspace()):
+                if f.key in blank_defaults:
+                    values[f.key] = blank_defaults[f.key]
                 continue
             try:
                 values[f.key] = self._convert(f, raw)
@@ -184,6 +199,12 @@ class RowReader:
         return values, problems
 
     def _convert(self, f: F.Field, raw):
+        if f.kind == F.CATEGORY:
+            chosen = self.category(f.key, raw)
+            if chosen is None:
+                raise CellProblem(f'"{str(raw).strip()}" is not one of the {f.label.lower()} choices Waypoint '
+                                  "knows: choose what it means on the ‘Match the values’ page")
+            return chosen
         if f.kind == F.TEXT:
             text = str(raw).strip() if not isinstance(raw, float) or not raw.is_integer() else str(int(raw))
             limit = TEXT_LIMITS.get(f.key)
@@ -198,13 +219,7 @@ class RowReader:
             return parse_time(raw)
         if f.kind == F.INT:
             return parse_int(raw)
-        if f.kind == F.DECIMAL:
-            return parse_decimal(raw)
-        chosen = self.category(f.key, raw)
-        if chosen is None:
-            raise CellProblem(f'"{str(raw).strip()}" is not one of the {f.label.lower()} choices Waypoint knows: '
-                              "choose what it means on the ‘Match the values’ page")
-        return chosen
+        return parse_decimal(raw)
 
 
 def distinct_values(rows, mapping: Mapping, setup: Setup, limit: int = 200) -> dict[str, dict[str, int]]:

@@ -179,7 +179,7 @@ def import_rows(actor, organisation: Organisation, mapping: Mapping, rows: Rows,
     if not plan.clean:
         return plan, None
     setup = Setup.load(organisation)
-    writer = Writer(actor, setup, RowReader(mapping, setup), plan, run.id if run else None)
+    writer = Writer(actor, setup, RowReader(mapping, setup, F.EVENT_FIELDS), plan, run.id if run else None)
     counts = writer.write(rows, (lambda n: progress("saving", n)) if progress else None)
     audit.record(actor, "import.completed", run, detail={"organisation": organisation.id, **counts,
                                                          "people_matched": plan.summary()["people_matched"],

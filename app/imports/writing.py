@@ -39,11 +39,26 @@ PERSON_COLUMNS = ("given_name", "family_name", "date_of_birth", "estimated_age",
                   "gender_identity", "ethnicity", "home_area", "nhs_number", "police_reference")
 
 
+def _reserve_ids(model, n: int) -> list[int]:
+    """n new ids for `model`'s table, in order: from its sequence on PostgreSQL; after the largest on SQLite,
+    whose write transaction (BEGIN IMMEDIATE) keeps anyone else from inserting meanwhile."""
+    if n == 0:
+        return []
+    table = model.__tablename__
+    if db.session.get_bind().dialect.name == "postgresql":
+        return list(db.session.execute(sa.text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                                               "FROM generate_series(1, :n) ORDER BY 1"), {"n": n}).scalars())
+    start = db.session.execute(sa.select(sa.func.coalesce(sa.func.max(model.id), 0))).scalar_one() + 1
+    return list(range(start, start + n))
+
+
 def _insert_returning(model, rows: list[dict]) -> list[int]:
-    ids: list[int] = []
+    """Insert rows with ids reserved up front (one executemany per batch: no RETURNING to splice back)."""
+    ids = _reserve_ids(model, len(rows))
+    for row, new_id in zip(rows, ids, strict=True):
+        row["id"] = new_id
     for start in range(0, len(rows), BATCH):
-        stmt = sa.insert(model).returning(model.id, sort_by_parameter_order=True)
-        ids.extend(db.session.execute(stmt, rows[start:start + BATCH]).scalars())
+        db.session.execute(sa.insert(model.__table__), rows[start:start + BATCH])
     return ids
 
 
@@ -104,14 +119,20 @@ class Writer:
                  "object_id": self.person_ids[p.key], "run_id": self.run_id}
                 for p in self.plan.people.values() if p.key in live and p.ref and p.how != "imported"]
         if refs:
-            db.session.execute(sa.insert(ImportedRecord), refs)
+            db.session.execute(sa.insert(ImportedRecord.__table__), refs)
 
     # --- referrals ----------------------------------------------------------------------------------
 
     def write_referrals(self) -> None:
+        """In referral-date order (the order of the trial draws), a batch at a time."""
         live = sorted((r for r in self.plan.referrals.values() if not r.skip),
                       key=lambda r: (r.raw["referred_on"], r.row))
         sequences: dict[str, int] = {}
+        for start in range(0, len(live), BATCH):
+            self.write_referral_batch(live[start:start + BATCH], sequences)
+        self.counts["referrals"] = len(live)
+
+    def write_referral_batch(self, live: list[ReferralPlan], sequences: dict[str, int]) -> None:
         now = utcnow()
         rows, draws = [], []
         for r in live:
@@ -161,13 +182,10 @@ class Writer:
                 self.audit("referral.closed", "Referral", referral_id, person_id,
                            {"reason": reason, "closed_on": row["closed_on"].isoformat()})
                 self.counts["closures"] += 1
-        for start in range(0, len(changes), BATCH):
-            db.session.execute(sa.insert(ReferralStatusChange), changes[start:start + BATCH])
-        self.counts["referrals"] = len(live)
-        refs = [{"organisation_id": self.org_id, "kind": "referral", "external_ref": r.ref,
-                 "object_id": self.referral_ids[r.ref], "run_id": self.run_id} for r in live]
-        for start in range(0, len(refs), BATCH):
-            db.session.execute(sa.insert(ImportedRecord), refs[start:start + BATCH])
+        db.session.execute(sa.insert(ReferralStatusChange.__table__), changes)
+        db.session.execute(sa.insert(ImportedRecord.__table__), [
+            {"organisation_id": self.org_id, "kind": "referral", "external_ref": r.ref,
+             "object_id": self.referral_ids[r.ref], "run_id": self.run_id} for r in live])
 
     def change(self, referral_id: int, from_status, to_status, at: datetime, note: str | None,
                person_id: int | None = None) -> dict:
