@@ -46,8 +46,8 @@ def _reserve_ids(model, n: int) -> list[int]:
         return []
     table = model.__tablename__
     if db.session.get_bind().dialect.name == "postgresql":
-        return list(db.session.execute(sa.text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
-                                               "FROM generate_series(1, :n) ORDER BY 1"), {"n": n}).scalars())
+        return list(db.session.execute(sa.text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) "
+                                               "FROM generate_series(1, :n) ORDER BY 1"), {"t": table, "n": n}).scalars())
     start = db.session.execute(sa.select(sa.func.coalesce(sa.func.max(model.id), 0))).scalar_one() + 1
     return list(range(start, start + n))
 
