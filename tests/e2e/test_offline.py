@@ -290,6 +290,18 @@ def test_worker_captures_offline_closes_the_tab_and_everything_is_sent_once(page
     assert "Recorded offline" in offline_times.first.inner_text() and "reached Waypoint" in offline_times.first.inner_text()
     shot(page, "offline-10-case-timeline-both-times")
 
+    # A second replay creates nothing: every item is put back to 'sending' (as if the tab had been closed after
+    # the server saved them but before the answers came back), the tab is closed and the app opened again.
+    page.goto("/offline/outbox")
+    ready(page)
+    assert page.evaluate(AS_IF_CUT_OFF_MID_SEND) == 3
+    page.close()
+    page = context.new_page()
+    page.goto("/offline/outbox")
+    ready(page)
+    page.wait_for_function("document.querySelector('[data-waiting-summary]').textContent.includes('Nothing waiting')")
+    assert page.locator("tbody tr").count() == 3
+    assert server_rows(live_server, referral_id, family) == (contacts, referrals)
 
 
 def change_on_server(live_server, referral_id: int, *, close: bool = False, reassign_to: str | None = None) -> None:
