@@ -5,7 +5,7 @@ import importlib
 
 import click
 from flask import Flask
-from app import backup, demo
+from app import backup, demo_years
 from app.audit import verify_chain
 
 DOMAIN_CLIS = ("app.auth.cli", "app.programmes.cli", "app.referrals.cli", "app.reports.cli", "app.finance.cli",
@@ -15,7 +15,7 @@ DOMAIN_CLIS = ("app.auth.cli", "app.programmes.cli", "app.referrals.cli", "app.r
 
 def register_commands(app: Flask) -> None:
 
-    demo.register(app)
+    demo_years.register(app)
     backup.register(app)
     for module_name in DOMAIN_CLIS:
         try:

@@ -1,4 +1,4 @@
-"""`flask demo-data`: a realistic fictional VRU from the 2024-25 Response Strategy (seeds/001 L571-592).
+"""The demo VRU from the 2024-25 Response Strategy (seeds/001 L571-592); `flask demo-data` is in ``app.demo_years``.
 
 Deterministic (seeded) and idempotent: a second run finds the VRU and creates nothing.
 """
@@ -8,7 +8,6 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-import click
 import sqlalchemy as sa
 
 from app.auth.models import Organisation, OrganisationKind, User
@@ -116,8 +115,10 @@ def demo_logins() -> list[DemoLogin]:
     return [DemoLogin(email, role.label, org) for email, role, org in rows]
 
 
-def build_demo(password: str, *, people: int = 400, seed: int = 2024, today: date | None = None) -> None:
-    """Create the demo VRU. Caller commits."""
+def build_demo(password: str, *, people: int = 400, seed: int = 2024, today: date | None = None,
+               progress=lambda n: None) -> None:
+    """Create the demo VRU (2023-24 and 2024-25; ``app.demo_years`` adds the years after). Caller commits.
+    ``progress(n)`` is told of each step done (``demo_years.build_steps(people)`` in all)."""
     from faker import Faker
 
     rng = random.Random(seed)
@@ -146,6 +147,7 @@ def build_demo(password: str, *, people: int = 400, seed: int = 2024, today: dat
         org(school, OrganisationKind.SCHOOL)
     org("Oxford Brookes Evaluation Unit", OrganisationKind.EVALUATOR)
     db.session.flush()
+    progress(1)
 
     users: dict[str, list[User]] = {}
 
@@ -209,10 +211,13 @@ def build_demo(password: str, *, people: int = 400, seed: int = 2024, today: dat
     for pname, (provider, setting, sname) in OTHER_PROVIDERS.items():
         site(pname, sname, setting, provider)
     db.session.flush()
+    progress(1)
 
     _training(rng, fake, programmes, users)
-    _people_and_referrals(rng, fake, programmes, sites, users, people, today)
+    progress(1)
+    _people_and_referrals(rng, fake, programmes, sites, users, people, today, progress)
     _finance(programmes, users)
+    progress(1)
 
 
 def _training(rng, fake, programmes, users) -> None:
@@ -230,7 +235,7 @@ def _training(rng, fake, programmes, users) -> None:
             db.session.add(ev)
 
 
-def _people_and_referrals(rng, fake, programmes, sites, users, n_people, today) -> None:
+def _people_and_referrals(rng, fake, programmes, sites, users, n_people, today, progress=lambda n: None) -> None:
     casework = [("Hospital Navigators", 0.45), ("School Navigators", 0.2), ("Custody Coaches", 0.15),
                 ("Focused Deterrence", 0.06), ("Sports and Inclusion", 0.1), ("Op Paramount", 0.04)]
     names, weights = zip(*casework, strict=False)
@@ -268,6 +273,8 @@ def _people_and_referrals(rng, fake, programmes, sites, users, n_people, today) 
         # Returning people: an earlier closed referral, then a new one in 2024-25.
         if not recent and referred_on < date(2023, 10, 1) and rng.random() < 0.12:
             _referral(rng, programme, s, person, referred_on + timedelta(days=rng.randint(300, 420)), users, today)
+        if i % 25 == 24 or i == n_people - 1:
+            progress(1)
     db.session.flush()
 
 
@@ -436,27 +443,3 @@ def _finance(programmes, users) -> None:
         basis="Venue hire for Focused Deterrence call-ins", amount=D("8000"), received_on=date(2025, 1, 10),
         status=MatchStatus.PLEDGED))
     db.session.flush()
-
-
-def register(app) -> None:
-    @app.cli.command("demo-data")
-    @click.option("--people", default=400, show_default=True, help="How many fictional young people to create.")
-    def demo_data(people: int):
-        """Load the demo VRU (fictional people) into an empty database; safe to run twice."""
-        if app.config.get("ENV_NAME") == "production":
-            raise click.ClickException("Demo accounts have a published password: not in production.")
-        if demo_present():
-            click.echo("Demo data is already loaded; nothing was created.")
-        else:
-            with click.progressbar(length=1, label="Creating the demo VRU") as bar:
-                build_demo(app.config["DEMO_PASSWORD"], people=people)
-                db.session.commit()
-                bar.update(1)
-        click.echo("\nDemo sign-ins (password for all: %s):" % app.config["DEMO_PASSWORD"])
-        for login in demo_logins():
-            if login.email.split("@")[0] in ("programme.office", "finance", "admin", "manager", "worker", "worker2") \
-                    or "royals" in login.email:
-                click.echo(f"  {login.role:<18} {login.email:<45} {login.organisation}")
-        click.echo("  (every provider also has manager.<org>, worker.<org> and worker2.<org> accounts)")
-        click.echo("\nProgramme office, finance and admin set up a second factor at their first sign-in. Without an\n"
-                   "authenticator app: flask --app wsgi users demo-code --email programme.office@example.org")

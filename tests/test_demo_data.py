@@ -1,7 +1,7 @@
 """`flask demo-data` builds the documented VRU and a second run creates nothing."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -60,7 +60,37 @@ def test_demo_cli_twice_creates_nothing_twice(app, db_session):
     first = runner.invoke(args=["demo-data", "--people", "30"])
     assert first.exit_code == 0, first.output
     assert "programme.office@example.org" in first.output
+    assert "Creating the demo VRU" in first.output and "Added the years 2025-26" in first.output
     people = _count(Person)
     second = runner.invoke(args=["demo-data", "--people", "30"])
     assert second.exit_code == 0 and "already loaded" in second.output
     assert _count(Person) == people
+
+
+def test_demo_lives_in_the_current_year_with_2024_25_as_documented(app, db_session):
+    from app.demo_years import extend_demo, years_to_add
+    from app.finance.models import GrantYear
+    from app.reports import dashboard
+    from app.reports.builders.quarterly_return import build_quarterly_return
+
+    today = date(2026, 11, 20)
+    build_demo("demo password long", people=120, today=today)
+    before = build_quarterly_return(2024, 4).to_dict()["sections"]
+    assert years_to_add(today) == [2025, 2026]
+    assert extend_demo(today) == [2025, 2026]
+    # 2024-25 is exactly as the seeds give it: the extension adds nothing to it.
+    assert build_quarterly_return(2024, 4).to_dict()["sections"] == before
+    for fy in (2025, 2026):
+        assert db.session.execute(sa.select(sa.func.count()).where(Target.fy == fy)).scalar_one() > 10
+        grant = db.session.execute(sa.select(GrantYear).where(GrantYear.fy == fy)).scalar_one()
+        assert grant.allocation > 0
+    lines = dashboard.build(2026, today)
+    statuses = {bl.status for line in lines for bl in line.lines if bl.target}
+    assert {"green", "amber", "red"} <= statuses
+    assert not any(line.name == "Hospital Navigators" and all(bl.status == "red" for bl in line.lines) for line in lines)
+    waiting = db.session.execute(sa.select(Referral).where(
+        Referral.referred_on >= today - timedelta(days=3), ~Referral.contacts.any())).scalars().all()
+    assert len(waiting) >= 3  # first-contact clocks running
+    counts = {m: _count(m) for m in (Person, Referral, Contact, Target)}
+    assert extend_demo(today) == [] and {m: _count(m) for m in (Person, Referral, Contact, Target)} == counts
+    assert extend_demo(date(2027, 4, 2)) == [2027]  # a new financial year adds only that year

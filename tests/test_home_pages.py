@@ -87,3 +87,23 @@ def test_admin_sections_are_told_apart(client, world):
         page = client.get(path).get_data(as_text=True)
         assert page.count('aria-current="page"') == 1, path
         assert label in page.split('aria-current="page"')[1].split("</a>")[0]
+
+
+def test_govuk_fonts_and_images_the_stylesheet_asks_for_are_served(client):
+    import re
+    from pathlib import Path
+
+    css = (Path(__file__).parents[1] / "app" / "static" / "govuk" / "govuk-frontend.min.css").read_text()
+    urls = sorted(set(re.findall(r"url\((/assets/[^)]+)\)", css)))
+    assert len(urls) >= 4
+    for url in urls:  # no sign-in needed: the sign-in page uses them too
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.data
+
+
+def test_phase_banner_sits_inside_a_landmark(client, world):
+    sign_in(client, world.worker_a)
+    page = client.get("/").get_data(as_text=True)
+    start = page.index('<section aria-label="Service status">')
+    assert start < page.index("govuk-phase-banner") < page.index("</section>", start)

@@ -70,6 +70,9 @@ def register_recovery(users) -> None:
         user = db.session.execute(sa.select(User).where(sa.func.lower(User.email) == email.strip().lower())).scalar_one_or_none()
         if user is None or not user.is_demo:
             raise click.BadParameter("Only demo accounts have codes shown here", param_hint="--email")
+        if not user.two_factor_required and not user.totp_secret:
+            raise click.BadParameter(f"{user.email} ({user.role.label}) signs in with a password only; it does "
+                                     "not need a security code", param_hint="--email")
         if not user.totp_secret:
 
             # Enrol the demo account here, so the demo can be tried with no authenticator app at all.

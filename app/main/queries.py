@@ -1,7 +1,7 @@
 """Reads for the role home pages; every one is scoped by the acting user."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -9,12 +9,15 @@ from app.auth.models import Organisation, User
 from app.auth.policies import referral_scope
 from app.db import db
 from app.programmes.models import Programme, Site, Target
+from app.referrals.followups import STALE_AFTER_DAYS
 from app.referrals.models import Contact, Person, Referral
 from app.referrals.transitions import OPEN_STATUSES, ReferralStatus
 from app.periods import fy_of
 
 
-def my_open_referrals(user, limit: int = 10):
+def my_open_referrals(user, limit: int = 10, today: date | None = None):
+    """The worker's open referrals in the order of My caseload: no contact yet first, then no contact in
+    ``STALE_AFTER_DAYS`` days (longest silence first), then the rest by how long since the last contact."""
     # The latest contact of each of the worker's referrals through the index, never the whole contacts table.
     last_contact_at = (sa.select(sa.func.max(Contact.occurred_at)).where(Contact.referral_id == Referral.id)
                        .correlate(Referral).scalar_subquery())
@@ -27,10 +30,17 @@ def my_open_referrals(user, limit: int = 10):
         .join(Site, Site.id == Referral.site_id)
         .where(referral_scope(user), Referral.assigned_worker_id == user.id,
                Referral.status.in_(OPEN_STATUSES))
-        .order_by(sa.func.coalesce(last_contact_at, Referral.referred_on).asc())
+        .order_by(urgency_tier(last_contact_at, today or date.today()), last_contact_at, Referral.referred_at,
+                  Referral.id)
         .limit(limit)
     )
     return db.session.execute(stmt).all()
+
+
+def urgency_tier(last_contact_at, today: date):
+    """0: no contact yet; 1: none in the last ``STALE_AFTER_DAYS`` days; 2: the rest (as My caseload)."""
+    stale_before = datetime.combine(today - timedelta(days=STALE_AFTER_DAYS), time.min)
+    return sa.case((last_contact_at.is_(None), 0), (last_contact_at < stale_before, 1), else_=2)
 
 
 def my_status_counts(user) -> dict[ReferralStatus, int]:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
-from flask import current_app, render_template
+from flask import current_app, render_template, send_from_directory
 from flask_login import current_user
 
 from app.auth.decorators import personal_data, public, requires
@@ -62,3 +63,12 @@ def healthz():
 
     db.session.execute(text("SELECT 1"))
     return {"status": "ok", "service": current_app.config["SERVICE_NAME"]}
+
+
+@bp.route("/assets/<path:filename>")
+@public
+def govuk_assets(filename: str):
+    """GOV.UK Frontend's stylesheet asks for its fonts and images at /assets/…; they are copied with the
+    stylesheet into static/govuk/assets (``make assets``), so serve them from there rather than 404."""
+    folder = Path(current_app.static_folder) / "govuk" / "assets"
+    return send_from_directory(folder, filename, max_age=31_536_000)

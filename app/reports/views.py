@@ -57,9 +57,12 @@ def targets():
     lines = dashboard.build(fy, as_at, orgs)
     chart = _chart(lines)
     timeliness = dashboard_table(fy_bounds(fy)[0], as_at, orgs)
+    # Quarters that have not started yet show "–", not a 0 that reads as nothing done.
+    future = {q for q in range(1, 5) if quarter_bounds(fy, q)[0] > today}
     return render_template(
-        "reports/targets.html", lines=lines, timeliness=timeliness, fy=fy, fy_label=fy_label, years=sorted(set(years) | {fy}, reverse=True),
-        as_at=as_at, share=orgs is not None, chart=chart, page_title=f"Targets {fy_label(fy)}",
+        "reports/targets.html", lines=lines, timeliness=timeliness, fy=fy, fy_label=fy_label,
+        years=sorted(set(years) | {fy}, reverse=True), as_at=as_at, share=orgs is not None, chart=chart,
+        page_title=f"Targets {fy_label(fy)}", future=future,
         amber_from=int(dashboard.AMBER_FROM * 100))
 
 
@@ -77,7 +80,22 @@ def _chart(lines):
             bars.append({"x": 10 + i * 70 + (q - 1) * 14, "y": 100 - height, "h": height, "n": n, "q": q,
                          "programme": line.name})
     return {"bars": bars, "width": 20 + len(lines) * 70, "labels": [
-        {"x": 10 + i * 70 + 28, "text": line.name.split(" ")[0]} for i, line in enumerate(lines)]}
+        {"x": 10 + i * 70 + 28, "lines": _label_lines(line.name)} for i, line in enumerate(lines)]}
+
+
+def _label_lines(name: str, width: int = 13, most: int = 3) -> list[str]:
+    """A programme's whole name in lines of about ``width`` characters under its bars (never just the first
+    word); a name longer than ``most`` lines ends with an ellipsis and is in full in the table below."""
+    lines: list[str] = []
+    for word in name.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = lines[-1][: width - 1] + "…"
+    return lines
 
 
 @bp.route("/targets/people")

@@ -33,7 +33,7 @@ PURE_RULE_MODULES = {
     "app.clocks.rules",
 }
 ACCESS_MODULES = {"app.auth.policies", "app.auth.decorators"}
-EDGE_MODULES = {"app", "app.factory", "app.cli", "app.demo", "app.templating", "app.security", "app.production",
+EDGE_MODULES = {"app", "app.factory", "app.cli", "app.demo", "app.demo_years", "app.templating", "app.security", "app.production",
                 "app.error_pages", "app.backup"}
 
 

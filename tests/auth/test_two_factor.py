@@ -150,3 +150,15 @@ def test_demo_code_cli_enrols_a_demo_account_without_a_phone(app, world):
     assert result.exit_code == 0, result.output
     assert world.admin.totp_secret
     assert pyotp.TOTP(world.admin.totp_secret).verify(result.output.strip().splitlines()[-1], valid_window=1)
+
+
+def test_demo_code_cli_refuses_an_account_that_needs_no_second_factor(app, world):
+    from app.db import db
+
+    runner = app.test_cli_runner()
+    world.worker_a.is_demo = True
+    world.worker_a.totp_secret = None
+    db.session.flush()
+    refused = runner.invoke(args=["users", "demo-code", "--email", world.worker_a.email])
+    assert refused.exit_code != 0 and "does not need a security code" in refused.output
+    assert world.worker_a.totp_secret is None  # not silently switched on

@@ -30,3 +30,18 @@ def test_a_programme_appears_only_in_years_it_ran(world):
     this_year = date.today().year if date.today().month >= 4 else date.today().year - 1
     assert "Started this year" in _programmes(build_quarterly_return(this_year, 1))
     assert "Started this year" not in {line.name for line in dashboard.build(2024, date(2025, 3, 31))}
+
+
+def test_targets_page_future_quarters_show_a_dash_and_chart_labels_are_whole_names(world, client, monkeypatch):
+    from app.reports import views
+    from tests.conftest import sign_in
+
+    monkeypatch.setattr(views, "_today", lambda: date(2024, 8, 1))  # in Q2 of 2024-25
+    reach(world.site_a, date(2024, 5, 2))
+    sign_in(client, world.programme_office)
+    page = client.get("/reports/targets?fy=2024").get_data(as_text=True)
+    assert page.count('title="This quarter has not started yet"') >= 2  # Q3 and Q4
+    labels = [t for t in views._label_lines(world.programme.name)]
+    assert " ".join(labels) == world.programme.name and len(labels) > 1
+    assert all(f">{t}</tspan>" in page for t in labels)
+    assert views._label_lines("A very long programme name that goes on and on")[-1].endswith("…")

@@ -177,7 +177,7 @@ def table_flowables(table: ReportTable) -> list[Flowable]:
         ("LINEBELOW", (0, 0), (-1, 0), 1, INK),
         ("LINEBELOW", (0, -1), (-1, -1), 0.5, RULE),
     ]
-    for c, col in enumerate(columns):
+    for c in range(len(columns)):
         if right[c]:
             commands.append(("ALIGN", (c, 1), (c, -1), "RIGHT"))
     if body:

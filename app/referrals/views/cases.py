@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, UTC
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -19,7 +20,7 @@ from app.referrals.followups import follow_up_due
 from app.referrals.forms import (
     AssignForm, CloseForm, ContactForm, MeasureForm, OutcomeForm, ReferralEditForm, StatusForm,
 )
-from app.referrals.models import ContactMode, LawfulBasis, ReferralSource, TimePoint, TrialArm
+from app.referrals.models import Contact, ContactMode, LawfulBasis, ReferralSource, TimePoint, TrialArm
 from app.referrals.transitions import ReferralStatus, can_move, next_statuses
 from app.referrals.views._helpers import case_crumbs, conflict_redirect, fail
 
@@ -132,7 +133,11 @@ def log_contact(referral_id: int):
         form.attended.data = "yes"
         last = referral.contacts[-1] if referral.contacts else None
         form.mode.data = (last.mode if last else ContactMode.ONE_TO_ONE).value
-        form.duration_minutes.data = 45
+        # The worker's own last duration (never a fixed 45 minutes, which over-records short sessions).
+        form.duration_minutes.data = db.session.execute(
+            sa.select(Contact.duration_minutes).where(Contact.worker_id == current_user.id,
+                                                      Contact.duration_minutes.is_not(None))
+            .order_by(Contact.occurred_at.desc(), Contact.id.desc()).limit(1)).scalar_one_or_none()
     if form.validate_on_submit():
         at = datetime.combine(form.occurred_on.data, form.occurred_time.data or uk_now().time())
         try:
