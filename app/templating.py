@@ -72,6 +72,44 @@ def format_points(value, places: int = 1) -> str:
     return documents_formatting.format_points(value, places)
 
 
+# Audit actions as a person reads them; an action not listed here is still shown in words
+# ("budget_line.updated" → "Budget line updated").
+ACTION_LABELS = {
+    "access.denied": "Refused: no access", "access.not_found": "Refused: record not found or not theirs",
+    "auth.signed_in": "Signed in", "auth.signed_out": "Signed out", "auth.sign_in_failed": "Sign-in failed",
+    "auth.locked_out": "Account locked after failed sign-ins", "auth.password_accepted": "Password accepted",
+    "auth.two_factor_enrolled": "Second factor set up", "auth.two_factor_failed": "Wrong security code",
+    "account.password_changed": "Password changed", "account.two_factor_enrolled": "Second factor set up",
+    "account.two_factor_removed": "Second factor removed", "admin.user_created": "Account created",
+    "admin.user_disabled": "Account disabled", "admin.user_enabled": "Account enabled",
+    "admin.user_unlocked": "Account unlocked", "admin.two_factor_reset": "Second factor reset",
+    "admin.organisation_created": "Organisation created", "api.request": "API request", "api.refused": "API refused",
+    "people.searched": "Searched for people", "person.viewed": "Viewed a person", "person.created": "Person added",
+    "person.updated": "Person's details changed", "person.merged": "Records merged (kept)",
+    "person.merged_away": "Records merged (folded in)", "personal_data.viewed": "Viewed personal data",
+    "referral.viewed": "Viewed a case", "referral.submitted": "Referral recorded",
+    "referral.updated": "Referral details changed", "referral.status_changed": "Case status changed",
+    "referral.reassigned": "Case reassigned", "referral.closed": "Case closed", "referral.reopened": "Case reopened",
+    "contact.logged": "Contact logged", "outcome.recorded": "Outcome recorded", "measure.recorded": "Measure recorded",
+    "evaluation.exported": "Evaluation export downloaded", "targets.people.viewed": "Viewed people behind a target",
+    "return.drafted": "Return draft saved", "return.submitted": "Return submitted", "return.locked": "Return locked",
+    "return.exceptions.viewed": "Viewed data-quality exceptions",
+    "return.exceptions_accepted": "Data-quality exceptions accepted", "privacy.erased": "Personal data erased",
+    "privacy.anonymised": "Personal data anonymised", "privacy.restricted": "Processing restricted",
+    "privacy.restriction_lifted": "Restriction lifted", "import.completed": "Casework imported",
+    "import.checked": "Import checked (dry run)", "import.uploaded": "Import file uploaded",
+}
+
+
+def action_label(code: str | None) -> str:
+    if not code:
+        return "—"
+    if code in ACTION_LABELS:
+        return ACTION_LABELS[code]
+    words = code.replace(".", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 def format_number(value) -> str:
     if value is None:
         return "—"
@@ -81,7 +119,7 @@ def format_number(value) -> str:
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=format_date, datetime=format_datetime, utc_datetime=format_utc_datetime, money=format_money,
-        percent=format_percent, points=format_points, number=format_number,
+        percent=format_percent, points=format_points, number=format_number, action_label=action_label,
     )
 
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions

@@ -71,7 +71,7 @@ class GrantYearForm(FlaskForm):
     fy = SelectField("Financial year", coerce=int, widget=GovSelect(), validators=[InputRequired()])
     funder = StringField("Funder", widget=GovTextInput(), default="Home Office",
                          validators=[InputRequired(message="Enter the funder, for example Home Office"),
-                                     Length(max=200)])
+                                     Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
     allocation = DecimalTextField("Grant allocation", example="1,510,000",
                                   validators=[Required(message="Enter the grant allocation, like 1,510,000")])
     match_pct = DecimalTextField("Match funding required", prefix=None, suffix="%", example="20",
@@ -79,16 +79,16 @@ class GrantYearForm(FlaskForm):
                                  description="Leave blank to use the Home Office rate for the year "
                                              "(10% in 2022-23, 15% in 2023-24, 20% in 2024-25)",
                                  validators=[Optional()])
-    grant_reference = StringField("Grant reference", widget=GovTextInput(), validators=[Optional(), Length(max=100)])
+    grant_reference = StringField("Grant reference", widget=GovTextInput(), validators=[Optional(), Length(max=100, message="Use 100 characters or fewer: shorten what you typed and try again")])
     sro_name = StringField("Senior responsible officer", widget=GovTextInput(),
                            description="Printed in the header of the quarterly return",
-                           validators=[Optional(), Length(max=200)])
+                           validators=[Optional(), Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
     submit = SubmitField("Save grant year", widget=GovSubmitInput())
 
 
 class LineForm(FlaskForm):
     name = StringField("Line name", widget=GovTextInput(), description="For example Hospital Navigators",
-                       validators=[InputRequired(message="Enter a name for the budget line"), Length(max=200)])
+                       validators=[InputRequired(message="Enter a name for the budget line"), Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
     line_type = _radios(LineType, "Type of spend", validators=[InputRequired(message="Choose the type of spend")])
     programme_id = SelectField("Programme", coerce=lambda v: int(v) if v not in (None, "", "None") else None,
                                widget=GovSelect(),
@@ -111,7 +111,7 @@ class SpendForm(FlaskForm):
                             validators=[InputRequired()])
     description = StringField("Description", widget=GovTextInput(),
                               description="Supplier and invoice, for example. Do not enter young people's names.",
-                              validators=[Optional(), Length(max=300)])
+                              validators=[Optional(), Length(max=300, message="Use 300 characters or fewer: shorten what you typed and try again")])
     version = HiddenField()
     submit = SubmitField("Save spend", widget=GovSubmitInput())
 
@@ -127,11 +127,11 @@ class LedgerForm(FlaskForm):
 class ContributionForm(FlaskForm):
     contributor = StringField("Contributing organisation", widget=GovTextInput(),
                               validators=[InputRequired(message="Enter the contributing organisation"),
-                                          Length(max=200)])
+                                          Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
     kind = _radios(MatchKind, "Cash or in kind", validators=[InputRequired(message="Choose cash or in kind")])
     basis = StringField("Basis", widget=GovTextInput(),
                         description="What the contribution is, for example 'grant to Sports and Inclusion'",
-                        validators=[InputRequired(message="Enter the basis of the contribution"), Length(max=300)])
+                        validators=[InputRequired(message="Enter the basis of the contribution"), Length(max=300, message="Use 300 characters or fewer: shorten what you typed and try again")])
     amount = DecimalTextField("Amount", validators=[Required(message="Enter the amount, like 50,000")])
     received_on = GovDateField("Date made or committed",
                                validators=[Required(message="Enter the date the contribution was made or committed")])
@@ -139,16 +139,16 @@ class ContributionForm(FlaskForm):
                      validators=[InputRequired(message="Choose the evidence status")])
     evidence_note = TextAreaField("Evidence", widget=GovTextArea(),
                                   description="Letter, invoice or agreement reference; needed once evidenced",
-                                  validators=[Optional(), Length(max=2000)])
+                                  validators=[Optional(), Length(max=2000, message="Use 2,000 characters or fewer: shorten what you typed and try again")])
     version = HiddenField()
     submit = SubmitField("Save contribution", widget=GovSubmitInput())
 
 
 class SecondmentForm(FlaskForm):
     contributor = StringField("Seconding organisation", widget=GovTextInput(),
-                              validators=[InputRequired(message="Enter the seconding organisation"), Length(max=200)])
+                              validators=[InputRequired(message="Enter the seconding organisation"), Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
     role = StringField("Role", widget=GovTextInput(), description="For example Police sergeant. Not the person's name.",
-                       validators=[InputRequired(message="Enter the role"), Length(max=200)])
+                       validators=[InputRequired(message="Enter the role"), Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
     fte = DecimalTextField("Full-time equivalent (FTE)", prefix=None, example="0.5", width="govuk-input--width-4",
                            validators=[Required(message="Enter the FTE, like 1 or 0.5")])
     starts_on = GovDateField("Secondment starts", validators=[Required(message="Enter the date the secondment starts")])
@@ -161,6 +161,6 @@ class SecondmentForm(FlaskForm):
                      validators=[InputRequired(message="Choose the evidence status")])
     evidence_note = TextAreaField("Evidence", widget=GovTextArea(),
                                   description="Secondment agreement or invoice reference; needed once evidenced",
-                                  validators=[Optional(), Length(max=2000)])
+                                  validators=[Optional(), Length(max=2000, message="Use 2,000 characters or fewer: shorten what you typed and try again")])
     version = HiddenField()
     submit = SubmitField("Save secondment", widget=GovSubmitInput())

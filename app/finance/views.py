@@ -275,8 +275,13 @@ def ledger_upload(fy: int):
                                           upload.read(ledger.MAX_BYTES + 1))
             if result.ok:
                 db.session.commit()
-                flash(f"{result.added} rows added ({format_money(result.total)}); {result.already_imported} were "
-                      "already imported and were skipped.", "success")
+                if result.added:
+                    flash(f"{result.added} rows added ({format_money(result.total)}); {result.already_imported} were "
+                          "already imported and were skipped.", "success")
+                else:
+                    # A re-upload of rows already in Waypoint changes nothing: say so, not "Success".
+                    flash(f"Nothing was added: all {result.already_imported} rows of this file were already "
+                          "imported. Check you chose the right file and quarter.", "info")
                 return redirect(url_for("finance.spend", fy=grant.fy, quarter=form.quarter.data))
             db.session.rollback()
         except DomainError as exc:

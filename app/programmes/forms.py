@@ -17,7 +17,7 @@ WHOLE = "must be a whole number, like 6"
 
 class ProgrammeForm(FlaskForm):
     name = StringField("Programme name", widget=GovTextInput(),
-                       validators=[InputRequired(message="Enter the programme name"), Length(max=200)])
+                       validators=[InputRequired(message="Enter the programme name"), Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
     kind = enum_select(ProgrammeKind, "Kind of programme", validators=[InputRequired()])
     ho_category = enum_select(HomeOfficeCategory, "Home Office category (primary)", validators=[InputRequired()])
     ho_category_secondary = enum_select(HomeOfficeCategory, "Secondary Home Office category", blank="None",
@@ -31,7 +31,7 @@ class ProgrammeForm(FlaskForm):
                            validators=[Optional(), NumberRange(min=0, max=120, message="Enter an age from 0 to 120")])
     referral_trigger = TextAreaField("Referral trigger", widget=GovTextArea(),
                                      description="The reachable moment, for example: attends A&E with a violent injury",
-                                     validators=[Optional(), Length(max=2000)])
+                                     validators=[Optional(), Length(max=2000, message="Use 2,000 characters or fewer: shorten what you typed and try again")])
     session_cap = WholeNumberField("Session cap", description="Leave blank for no cap",
                                validators=[Optional(), NumberRange(min=1, max=500, message="Enter a number from 1 to 500")])
     cadence_days = WholeNumberField("Days between sessions", description="For weekly sessions, 7",
@@ -47,14 +47,14 @@ class ProgrammeForm(FlaskForm):
                     "been allocated.",
         validators=[Optional(), NumberRange(min=0, max=2**31 - 1, message="Enter a whole number from 0 to 2147483647")])
     outcome_types = TextAreaField("Outcome types", widget=GovTextArea(), description="One per line",
-                                  validators=[Optional(), Length(max=4000)])
-    description = TextAreaField("Description", widget=GovTextArea(), validators=[Optional(), Length(max=4000)])
+                                  validators=[Optional(), Length(max=4000, message="Use 4,000 characters or fewer: shorten what you typed and try again")])
+    description = TextAreaField("Description", widget=GovTextArea(), validators=[Optional(), Length(max=4000, message="Use 4,000 characters or fewer: shorten what you typed and try again")])
     submit = SubmitField("Save programme", widget=GovSubmitInput())
 
 
 class SiteForm(FlaskForm):
     name = StringField("Site name", widget=GovTextInput(),
-                       validators=[InputRequired(message="Enter the site name"), Length(max=200)])
+                       validators=[InputRequired(message="Enter the site name"), Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
     setting = enum_select(SiteSetting, "Setting", validators=[InputRequired()])
     provider_id = SelectField("Delivered by", coerce=int, widget=GovSelect(),
                               validators=[InputRequired(message="Choose the organisation that delivers here")])
@@ -79,9 +79,9 @@ class TargetForm(FlaskForm):
 
 class TrainingForm(FlaskForm):
     title = StringField("Name of the training", widget=GovTextInput(),
-                        validators=[InputRequired(message="Enter the name of the training"), Length(max=200)])
+                        validators=[InputRequired(message="Enter the name of the training"), Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
     held_on = GovDateField("Date held", validators=[Required("Enter the date the training was held")])
-    attendees = TextAreaField("People trained", widget=GovTextArea(), validators=[Optional(), Length(max=50000)],
+    attendees = TextAreaField("People trained", widget=GovTextArea(), validators=[Optional(), Length(max=50000, message="Use 50,000 characters or fewer: shorten what you typed and try again")],
                               description="One per line: name, e-mail, role, organisation. The same person at "
                                           "several events counts once a year.")
     anonymous_count = WholeNumberField("Or, if names were not taken, the number trained",

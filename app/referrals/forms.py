@@ -141,9 +141,9 @@ class PersonForm(FlaskForm):
                                             "date (or today, if no referral is being recorded).")
     sex = enum_select(Sex, "Sex", blank="Not recorded yet", validators=[Optional()])
     gender_identity = StringField("Gender identity (optional)", widget=GovTextInput(),
-                                  validators=[Optional(), Length(max=100)])
+                                  validators=[Optional(), Length(max=100, message="Use 100 characters or fewer: shorten what you typed and try again")])
     ethnicity = enum_select(Ethnicity, "Ethnicity", blank="Not recorded yet", validators=[Optional()])
-    home_area = StringField("Home area (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=100)])
+    home_area = StringField("Home area (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=100, message="Use 100 characters or fewer: shorten what you typed and try again")])
     nhs_number = StringField("NHS number (optional)", widget=GovTextInput(),
                              validators=[Optional(), Length(max=20, message="An NHS number has 10 digits")])
     police_reference = StringField("Police reference (optional)", widget=GovTextInput(),
@@ -216,7 +216,7 @@ class OutcomeForm(FlaskForm):
 
 class MeasureForm(FlaskForm):
     instrument = StringField("Measure", widget=GovTextInput(), description="For example, Distress (0–10)",
-                             validators=[InputRequired(message="Enter the measure"), Length(max=200)])
+                             validators=[InputRequired(message="Enter the measure"), Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
     time_point = RadioField("Time point", choices=TimePoint.choices(), widget=GovRadioInput(),
                             validators=[InputRequired(message="Choose baseline, review or exit")])
     value = ScoreField("Score", validators=[InputRequired(message="Enter the score, like 7")])

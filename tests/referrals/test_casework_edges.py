@@ -48,3 +48,61 @@ def test_home_lists_a_workers_cases_in_the_same_order_as_my_caseload(world, clie
         return sorted(range(4), key=lambda i: page.index(f"Order{i}"))
 
     assert order(home) == order(caseload) == [0, 3, 1, 2]  # not yet contacted first, however recent
+
+
+def test_no_raw_framework_text_for_an_overlong_field(world, client):
+    from app.reports import services
+
+    services.period_for(2024, 2, create=True)
+    db.session.flush()
+    sign_in(client, world.programme_office)
+    page = client.post("/reports/returns/2024/2/draft", data={"narrative": "x" * 20001},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Field cannot be longer than" not in page
+    assert "20,000 characters or fewer" in page
+
+
+def test_every_length_limit_in_the_pages_forms_has_a_plain_message():
+    import inspect
+
+    from wtforms.validators import Length
+
+    from app.admin import forms as admin_forms
+    from app.finance import forms as finance_forms
+    from app.referrals import forms as referral_forms
+    from app.reports import forms as report_forms
+
+    seen = 0
+    for module in (admin_forms, finance_forms, referral_forms, report_forms):
+        for _, form in inspect.getmembers(module, inspect.isclass):
+            for name, field in vars(form).items():
+                for v in (getattr(field, "kwargs", {}) or {}).get("validators", []) or []:
+                    if isinstance(v, Length):
+                        seen += 1
+                        assert v.message, f"{module.__name__}.{form.__name__}.{name} would show WTForms' own text"
+    assert seen >= 10
+
+
+def test_audit_page_shows_readable_action_names(world, client):
+    from app import audit
+
+    audit.record(world.worker_a, "person.viewed", world.person_a)
+    audit.record(world.worker_a, "budget_line.updated")
+    db.session.flush()
+    sign_in(client, world.admin)
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "Viewed a person" in page and "Budget line updated" in page
+
+
+def test_a_ledger_re_upload_that_adds_nothing_says_so(world, client):
+    import io
+
+    from tests.finance.test_ledger import GOOD
+
+    sign_in(client, world.finance)
+    for _ in range(2):
+        r = client.post("/finance/years/2024/ledger", data={"quarter": "2", "file": (io.BytesIO(GOOD), "q2.csv")},
+                        content_type="multipart/form-data", follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "Nothing was added: all 3 rows of this file were already imported" in page
+    assert "0 rows added" not in page
