@@ -241,6 +241,15 @@ class CloseForm(FlaskForm):
     submit = SubmitField("Close the case", widget=GovSubmitInput())
 
 
+class ReopenForm(FlaskForm):
+    version = HiddenField()
+    reason = NoteField("Why is the case being reopened?", rows=3,
+                       description="This goes in the case's history. For example: they came back to us after two "
+                                   "weeks and want to carry on.",
+                       validators=[InputRequired(message="Say why the case is being reopened")])
+    submit = SubmitField("Reopen the case", widget=GovSubmitInput())
+
+
 class AssignForm(FlaskForm):
     version = HiddenField()
     worker_id = SelectField("Assign to", coerce=int, widget=GovSelect(),
@@ -251,7 +260,7 @@ class AssignForm(FlaskForm):
 class MergeForm(FlaskForm):
     keep = RadioField("Which record should be kept?", widget=GovRadioInput(),
                       validators=[InputRequired(message="Choose the record to keep")])
-    submit = SubmitField("Merge these records", widget=GovSubmitInput())
+    submit = SubmitField("Continue: check what will be kept", widget=GovSubmitInput())
 
 
 class NewPersonReferralForm(PersonForm, ReferralForm):

@@ -341,3 +341,16 @@ def referral_items(referral: Referral, model, updated_since: datetime | None = N
     if updated_since is not None:
         stmt = stmt.where(model.updated_at >= updated_since)
     return stmt
+
+
+def open_referrals_twice_to_a_programme(person_id: int) -> list[tuple[str, list[int]]]:
+    """(programme, referral ids) where the person has more than one open referral to the same programme —
+    after a merge, for a manager to check."""
+    rows = db.session.execute(
+        sa.select(Programme.name, Referral.id).join(Programme, Programme.id == Referral.programme_id)
+        .where(Referral.person_id == person_id, Referral.status.in_(OPEN_STATUSES))
+        .order_by(Programme.name, Referral.id)).all()
+    by_programme: dict[str, list[int]] = {}
+    for name, rid in rows:
+        by_programme.setdefault(name, []).append(rid)
+    return [(name, ids) for name, ids in by_programme.items() if len(ids) > 1]

@@ -106,3 +106,81 @@ def test_a_ledger_re_upload_that_adds_nothing_says_so(world, client):
     page = r.get_data(as_text=True)
     assert "Nothing was added: all 3 rows of this file were already imported" in page
     assert "0 rows added" not in page
+
+
+def _closed_case(world, closed_on):
+    from app.referrals.transitions import ReferralStatus
+    from tests.factories import ReferralStatusChangeFactory
+
+    r = ReferralFactory(site=world.site_a, person=PersonFactory(organisation=world.org_a, family_name="Reopened"),
+                        referred_on=closed_on - timedelta(days=30), reached_on=closed_on - timedelta(days=28),
+                        status=ReferralStatus.CLOSED, closed_on=closed_on, closure_reason="Disengaged")
+    ReferralStatusChangeFactory(referral=r, from_status=ReferralStatus.ENGAGED, to_status=ReferralStatus.CLOSED,
+                                changed_at=datetime.combine(closed_on, time(12)))
+    db.session.flush()
+    return r
+
+
+def test_a_manager_reopens_a_closed_case_with_a_reason_in_its_history(world, client):
+    from app.referrals.transitions import ReferralStatus
+
+    r = _closed_case(world, date.today() - timedelta(days=5))
+    sign_in(client, world.manager_a)
+    assert "Reopen the case" in client.get(f"/referrals/{r.id}").get_data(as_text=True)
+    short = client.post(f"/referrals/{r.id}/reopen", data={"reason": "back", "version": r.version_id})
+    assert "at least 10 characters" in short.get_data(as_text=True)
+    done = client.post(f"/referrals/{r.id}/reopen", data={"reason": "They came back and want to carry on",
+                                                          "version": r.version_id}, follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert "Case reopened" in page and "Reopened: They came back and want to carry on" in page
+    db.session.refresh(r)
+    assert (r.status, r.closed_on, r.closure_reason) == (ReferralStatus.ENGAGED, None, None)
+
+
+def test_a_case_that_closed_in_a_locked_quarter_cannot_be_reopened(world, client):
+    from app.periods.models import PeriodStatus, ReportingPeriod
+
+    r = _closed_case(world, date(2024, 8, 1))
+    db.session.add(ReportingPeriod(fy=2024, quarter=2, status=PeriodStatus.LOCKED))
+    db.session.flush()
+    sign_in(client, world.programme_office)
+    page = client.post(f"/referrals/{r.id}/reopen", data={"reason": "They came back and want to carry on",
+                                                          "version": r.version_id}).get_data(as_text=True)
+    assert "which is locked" in page
+    db.session.refresh(r)
+    assert r.closed_on == date(2024, 8, 1)
+
+
+def test_a_youth_worker_cannot_reopen_a_case(world, client):
+    r = _closed_case(world, date.today() - timedelta(days=5))
+    sign_in(client, world.worker_a)
+    assert "Reopen the case" not in client.get(f"/referrals/{r.id}").get_data(as_text=True)
+    assert client.get(f"/referrals/{r.id}/reopen").status_code == 403
+
+
+def test_merge_defaults_to_the_more_complete_record_shows_what_is_kept_and_asks_first(world, client):
+    from app.referrals.ethnicity import Ethnicity
+    from app.referrals.models import Person, Sex
+
+    sparse = PersonFactory(organisation=world.org_a, given_name="Dami", family_name="Ade", date_of_birth=None,
+                           sex=None, ethnicity=None)
+    full = PersonFactory(organisation=world.org_a, given_name="Dami", family_name="Ade",
+                         date_of_birth=date(2008, 1, 2), sex=Sex.FEMALE, ethnicity=Ethnicity.BLACK_AFRICAN,
+                         home_area="Reading")
+    ReferralFactory(site=world.site_a, person=sparse, referred_on=date.today() - timedelta(days=3))
+    ReferralFactory(site=world.site_a, person=full, referred_on=date.today() - timedelta(days=9))
+    db.session.flush()
+    sign_in(client, world.manager_a)
+    url = f"/referrals/merge/{sparse.id}/{full.id}"
+    compare = client.get(url).get_data(as_text=True)
+    assert re.search(rf'value="{full.id}"[^>]*checked|checked[^>]*value="{full.id}"', compare)
+    asked = client.post(url, data={"keep": str(full.id)}).get_data(as_text=True)
+    assert "What the kept record will hold" in asked and "Yes, merge these records" in asked
+    db.session.refresh(sparse)
+    assert sparse.merged_into_id is None  # nothing happened yet
+    done = client.post(url, data={"keep": str(full.id), "confirm": "yes"}, follow_redirects=True)
+    page = done.get_data(as_text=True)
+    db.session.refresh(sparse)
+    assert sparse.merged_into_id == full.id
+    assert "now has 2 open referrals to" in page and "A manager should check them" in page
+    assert db.session.get(Person, full.id).date_of_birth == date(2008, 1, 2)

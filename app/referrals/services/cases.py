@@ -23,6 +23,8 @@ from app.referrals.models import (
     Contact, ContactMode, LawfulBasis, Outcome, OutcomeMeasure, Person, Referral, ReferralSource,
     ReferralStatusChange, TimePoint, TrialArm,
 )
+from app.periods import fy_quarter_of, quarter_label
+from app.periods.locks import is_locked
 from app.referrals.reach import recompute_reach
 from app.referrals.services._common import check_version, clean, flush, offline_moment, require, uk_now
 from app.referrals.transitions import ReferralStatus as S, can_move, next_statuses
@@ -291,6 +293,40 @@ def close_referral(actor, referral: Referral, *, reason: str, closed_on: date, e
     referral.closure_reason = reason
     flush()
     audit.record(actor, "referral.closed", referral, detail={"reason": reason, "closed_on": closed_on.isoformat()})
+    return referral
+
+
+def reopen_referral(actor, referral: Referral, *, reason: str, version=None) -> Referral:
+    """Reopen a closed case (a manager or the programme office), with a reason, recorded in its history. It
+    returns to the status it had before it closed. Refused when it closed in a locked quarter: that quarter's
+    figures have gone to the Home Office (record a new referral instead)."""
+    require(actor, Capability.REASSIGN_REFERRAL, "Only a manager or the programme office can reopen a case")
+    check_version(referral, version)
+    if referral.status is not S.CLOSED:
+        raise DomainError("This case is not closed", "reason")
+    reason = clean(reason) or ""
+    if len(reason) < 10:
+        raise DomainError("Say why the case is being reopened (at least 10 characters)", "reason")
+    if len(reason) > 500:
+        raise DomainError("Keep the reason to 500 characters or fewer", "reason")
+    if referral.closed_on is not None and is_locked(*fy_quarter_of(referral.closed_on)):
+        fy, quarter = fy_quarter_of(referral.closed_on)
+        raise DomainError(f"This case closed in {quarter_label(fy, quarter)}, which is locked: its return has gone to "
+                          "the Home Office. Record a new referral instead.", "reason")
+    closing = db.session.execute(
+        sa.select(ReferralStatusChange).where(ReferralStatusChange.referral_id == referral.id,
+                                              ReferralStatusChange.to_status == S.CLOSED)
+        .order_by(ReferralStatusChange.changed_at.desc(), ReferralStatusChange.id.desc()).limit(1)).scalar_one_or_none()
+    back_to = closing.from_status if closing is not None and closing.from_status else (
+        S.ENGAGED if referral.reached_on else S.RECEIVED)
+    db.session.add(ReferralStatusChange(referral=referral, from_status=S.CLOSED, to_status=back_to,
+                                        changed_by_id=actor.id, changed_at=uk_now(), note=f"Reopened: {reason}"))
+    closed_on = referral.closed_on
+    referral.status, referral.closed_on, referral.closure_reason = back_to, None, None
+    flush()
+    audit.record(actor, "referral.reopened", referral,
+                 detail={"reason": reason, "was_closed_on": closed_on.isoformat() if closed_on else None,
+                         "status": back_to.value})
     return referral
 
 

@@ -184,6 +184,8 @@ def merge_people(actor, keep: Person, other: Person) -> Person:
         if getattr(keep, f) is None and getattr(other, f) is not None:
             setattr(keep, f, getattr(other, f))
             filled.append(f)
+            if f == "estimated_age":
+                keep.estimated_on = other.estimated_on  # an estimate is as at its own date
     other.merged_into_id = keep.id
     other.merged_at = utcnow()
     flush()

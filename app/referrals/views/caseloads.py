@@ -159,22 +159,59 @@ def merge(person_id: int, other_person_id: int):
     form.keep.choices = [(str(p.id), f"Keep {p.display_name} (record {p.id})") for p in (first, second)]
     referrals = {p.id: queries.person_referrals(current_user, p.id) for p in (first, second)}
     if request.method == "GET":
-        form.keep.data = str(first.id)
+        # The more complete record is the one to keep, unless the merger says otherwise.
+        form.keep.data = str(max((first, second), key=lambda p: (_completeness(p, referrals[p.id]), -p.id)).id)
         for p in (first, second):
             audit.record(current_user, "person.viewed", p, detail={"page": "merge"})
         db.session.commit()
     if form.validate_on_submit():
         keep, other = (first, second) if form.keep.data == str(first.id) else (second, first)
+        if request.form.get("confirm") != "yes":
+            # Nothing happens on the first press: show what the kept record will hold, and ask.
+            return render_template("referrals/merge_confirm.html", form=form, keep=keep, other=other,
+                                   result=_merged_view(keep, other), referrals=referrals,
+                                   page_title="Check the merge before you confirm",
+                                   breadcrumbs=[{"text": "Possible duplicates",
+                                                 "href": url_for("referrals.merge_queue")}])
         try:
             services.merge_people(current_user, keep, other)
+            doubled = queries.open_referrals_twice_to_a_programme(keep.id)
             db.session.commit()
             flash(f"Records merged. {other.display_name} (record {other.id}) now points to record {keep.id}.", "success")
+            for programme, ids in doubled:
+                flash(f"{keep.display_name} now has {len(ids)} open referrals to {programme} "
+                      f"(cases {', '.join(str(i) for i in ids)}). A manager should check them and close the one "
+                      "that is not needed.", "warning")
             return redirect(url_for("referrals.person", person_id=keep.id))
         except DomainError as exc:
             fail(form, exc)
     return render_template("referrals/merge.html", form=form, people=(first, second), referrals=referrals,
                            page_title="Compare and merge",
                            breadcrumbs=[{"text": "Possible duplicates", "href": url_for("referrals.merge_queue")}])
+
+
+MERGE_FIELDS = [("Date of birth", "date_of_birth"), ("Estimated age", "estimated_age"), ("Sex", "sex"),
+                ("Gender identity", "gender_identity"), ("Ethnicity", "ethnicity"), ("Home area", "home_area"),
+                ("NHS number", "nhs_number"), ("Police reference", "police_reference")]
+
+
+def _completeness(person, person_referrals) -> int:
+    return sum(getattr(person, f) is not None for _, f in MERGE_FIELDS) + len(person_referrals)
+
+
+def _merged_view(keep, other) -> list[tuple[str, str, str]]:
+    """(label, value the kept record will hold, where it comes from) — as ``merge_people`` fills blanks."""
+    out = [("Name", keep.display_name, f"record {keep.id}")]
+    for label, f in MERGE_FIELDS:
+        mine, theirs = getattr(keep, f), getattr(other, f)
+        value, source = (mine, f"record {keep.id}") if mine is not None else (theirs, f"record {other.id}")
+        if value is None:
+            out.append((label, "Not recorded", "—"))
+        else:
+            text = getattr(value, "label", None) or (value.strftime("%-d %b %Y") if hasattr(value, "strftime")
+                                                    else str(value))
+            out.append((label, text, source))
+    return out
 
 
 @bp.route("/evaluation-export")

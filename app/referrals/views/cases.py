@@ -18,7 +18,7 @@ from app.errors import ConflictError, DomainError
 from app.referrals import bp, queries, services
 from app.referrals.followups import follow_up_due
 from app.referrals.forms import (
-    AssignForm, CloseForm, ContactForm, MeasureForm, OutcomeForm, ReferralEditForm, StatusForm,
+    AssignForm, CloseForm, ContactForm, MeasureForm, OutcomeForm, ReferralEditForm, ReopenForm, StatusForm,
 )
 from app.referrals.models import Contact, ContactMode, LawfulBasis, ReferralSource, TimePoint, TrialArm
 from app.referrals.transitions import ReferralStatus, can_move, next_statuses
@@ -264,6 +264,30 @@ def close(referral_id: int):
         except DomainError as exc:
             fail(form, exc)
     return _small(form, referral, "Close the case")
+
+
+@bp.route("/<int:referral_id>/reopen", methods=["GET", "POST"])
+@requires(C.REASSIGN_REFERRAL)
+@personal_data
+def reopen(referral_id: int):
+    referral = _load(referral_id)
+    if referral.status is not ReferralStatus.CLOSED:
+        flash("This case is open.", "info")
+        return redirect(url_for("referrals.case", referral_id=referral.id))
+    form = ReopenForm()
+    if request.method == "GET":
+        form.version.data = referral.version_id
+    if form.validate_on_submit():
+        try:
+            services.reopen_referral(current_user, referral, reason=form.reason.data, version=form.version.data)
+            db.session.commit()
+            flash("Case reopened. The reason is in its history.", "success")
+            return redirect(url_for("referrals.case", referral_id=referral.id))
+        except ConflictError as exc:
+            return conflict_redirect(exc, "referrals.case", referral_id=referral_id)
+        except DomainError as exc:
+            fail(form, exc)
+    return _small(form, referral, "Reopen the case")
 
 
 @bp.route("/<int:referral_id>/assign", methods=["GET", "POST"])
