@@ -32,6 +32,8 @@ $(ASSETS): package.json package-lock.json
 	rm -rf app/static/offline/vendor && mkdir -p app/static/offline/vendor/workbox app/static/offline/vendor/idb
 	cp node_modules/workbox-sw/build/workbox-sw.js $(foreach m,core routing strategies precaching expiration,node_modules/workbox-$(m)/build/workbox-$(m).prod.js) app/static/offline/vendor/workbox/
 	cp node_modules/idb/build/index.js app/static/offline/vendor/idb/
+	# axe-core, for the browser tests' accessibility checks (tests/e2e/test_accessibility.py); never linked from a page
+	mkdir -p app/static/test-vendor && cp node_modules/axe-core/axe.min.js app/static/test-vendor/
 	rm -f app/static/govuk/.copied-* && touch $@
 
 db:

@@ -10,6 +10,7 @@ OWN = {
     "quarter": 2,
     "line_id": "budget_line", "expenditure_id": "expenditure", "contribution_id": "contribution",
     "secondment_id": "secondment", "event_id": "training_event", "run_id": "import_run", "token_id": 1,
+    "filename": "fonts/light-94a07e06a1-v2.woff2",  # a GOV.UK font file (served at /assets/…)
 }
 # Parameters that name a provider-owned object, and the other provider's object to try instead.
 FOREIGN = {"referral_id": "referral_b", "person_id": "person_b", "contact_id": "contact_b",
@@ -23,7 +24,7 @@ def fill(rule, world, table=OWN) -> dict | None:
         if arg not in table:
             return None
         v = table[arg]
-        values[arg] = getattr(world, v).id if isinstance(v, str) else v
+        values[arg] = getattr(world, v).id if isinstance(v, str) and hasattr(world, v) else v
     return values
 
 

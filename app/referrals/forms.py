@@ -189,7 +189,7 @@ class ContactForm(FlaskForm):
     occurred_on = GovDateField("Date", validators=[Required(message="Enter the date of the contact")],
                                earliest=EARLIEST, latest_today=True)
     occurred_time = TimeOfDayField("Time", description="24-hour clock, like 14:30", validators=[Optional()])
-    duration_minutes = WholeNumberField("How long it lasted, in minutes", example=20,
+    duration_minutes = WholeNumberField("Duration in minutes", example=20,
                                         description="A number already here is the length of your last session: "
                                                     "change it if this one was different. Leave it empty if they "
                                                     "did not attend.",

@@ -21,7 +21,7 @@ def test_contact_duration_is_not_prefilled_with_45_but_remembers_the_workers_las
     case = f"/referrals/{world.referral_a.id}/contacts/new"
     first = client.get(case).get_data(as_text=True)
     assert _duration_value(first) == ""  # nothing recorded yet: empty, with a clear label
-    assert "How long it lasted, in minutes" in first
+    assert "Duration in minutes" in first and "length of your last session" in first
     saved = client.post(case, data=_contact_form(duration_minutes="20"))
     assert saved.status_code == 302
     assert _duration_value(client.get(case).get_data(as_text=True)) == "20"
