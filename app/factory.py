@@ -21,6 +21,7 @@ from app.error_pages import register_errorhandlers as _register_error_pages
 from app.extensions import csrf, login_manager, mail, migrate
 from app.limits import limiter
 from app.finance import bp as finance_bp
+from app.forms import IdConverter
 from app.finance import views as _finance_views  # noqa: F401
 from app.imports import bp as imports_bp
 from app.imports import views as _imports_views  # noqa: F401
@@ -57,6 +58,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.from_object(CONFIGS[config_name or config_name_from_env()])
     if overrides:
         app.config.update(overrides)
+    app.url_map.converters["int"] = IdConverter  # every <int:…> in a route: 1 … 2**31 - 1, else 404
     register_extensions(app)
     register_templates(app)
     register_blueprints(app)

@@ -1,11 +1,84 @@
-"""Form pieces shared by every domain: GOV.UK date input with plain-English errors, enum choices."""
+"""Input shapes shared by every domain, each checked in one place (SECURITY.md "Bad input"):
+
+* ids — ``IdConverter`` (every ``<int:…>`` in a URL) and ``id_arg`` / ``page_arg`` (query parameters) accept only
+  what the database's integer columns can hold (1 … 2**31 - 1), so a hostile id is a 404 or "not given", never an
+  overflow in the database;
+* dates — ``GovDateField`` (day / month / year boxes) with plain-English errors, any size of number included;
+* versions — ``VersionField``, the hidden optimistic-locking version a form was loaded at;
+* plus enum choices and whole numbers.
+"""
 from __future__ import annotations
 
 from datetime import date
 
+from flask import request
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import Field, SelectField
+from werkzeug.routing import IntegerConverter
+from wtforms import Field, HiddenField, SelectField
 from wtforms.validators import ValidationError
+
+# The largest value an INTEGER column holds on PostgreSQL (SQLite's is larger; the smaller one rules both).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: 1 … MAX_ID. Anything else does not match, so the answer is a plain 404."""
+
+    def __init__(self, map, fixed_digits=0, min=1, max=MAX_ID, signed=False):  # noqa: A002 - werkzeug's names
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def parse_id(value) -> int | None:
+    """A record id from untrusted text: a whole number 1 … MAX_ID, else None."""
+    text = str(value if value is not None else "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def id_arg(name: str) -> int | None:
+    """An id from the query string (``?programme_id=3``); anything unusable is treated as not given."""
+    return parse_id(request.args.get(name))
+
+
+def page_arg(name: str = "page", most: int = 100_000) -> int:
+    """A page number from the query string: 1 … ``most``; anything else is page 1."""
+    number = parse_id(request.args.get(name))
+    return min(number, most) if number else 1
+
+
+class VersionField(HiddenField):
+    """The version a record was loaded at (optimistic locking). ``data`` is an int, or None when the form carried
+    none; a tampered value is an error on the form ("reload the page"), never a crash."""
+
+    def _value(self):
+        return "" if self.data is None else str(self.data)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = (valuelist[0] if valuelist else "") or ""
+        if not text.strip():
+            return
+        number = parse_id(text)
+        if number is None:
+            raise ValueError("This page was out of date or changed. Reload the page and try again")
+        self.data = number
+
+
+def date_from_parts(day, month, year) -> date:
+    """A real date from day / month / year text, or ValueError — whatever the size of the numbers (a part of 2**31
+    or more is an OverflowError inside ``date()``, turned into the same plain ValueError here)."""
+    parts = [str(p if p is not None else "").strip() for p in (day, month, year)]
+    if not all(p.isascii() and p.isdigit() for p in parts):
+        raise ValueError("not a date")
+    day, month, year = parts
+    if len(day.lstrip("0")) > 2 or len(month.lstrip("0")) > 2 or len(year.lstrip("0")) > 4:
+        raise ValueError("not a date")
+    try:
+        return date(int(year), int(month), int(day))
+    except (ValueError, OverflowError):
+        raise ValueError("not a date") from None
 
 
 class GovDateField(Field):
@@ -39,7 +112,7 @@ class GovDateField(Field):
         if len(year) != 4:
             raise ValueError("Year must include 4 numbers")
         try:
-            value = date(int(year), int(month), int(day))
+            value = date_from_parts(day, month, year)
         except ValueError:
             raise ValueError(f"{label} must be a real date") from None
         if self.earliest and value < self.earliest:

@@ -17,7 +17,7 @@ from app.auth.roles import Capability as C
 from app.auth.roles import Role
 from app.db import db, utcnow
 from app.errors import DomainError
-from app.forms import attach_error
+from app.forms import attach_error, id_arg, page_arg
 from app.privacy.services import subject_access_export
 from app.privacy.services import set_restricted
 from app.privacy.services import erase_person
@@ -42,8 +42,8 @@ def _date_arg(name: str) -> date | None:
 @bp.route("/users")
 @requires(C.MANAGE_USERS)
 def users():
-    org_id = request.args.get("organisation", type=int)
-    page = db.paginate(queries.users(org_id), page=request.args.get("page", 1, type=int), per_page=50,
+    org_id = id_arg("organisation")
+    page = db.paginate(queries.users(org_id), page=page_arg(), per_page=50,
                        error_out=False)
     orgs = db.session.execute(sa.select(Organisation).order_by(Organisation.name)).scalars().all()
     return render_template("admin/users.html", page=page, organisations=orgs, org_id=org_id, page_title="Users",
@@ -155,10 +155,10 @@ def new_organisation():
 @requires(C.VIEW_AUDIT)
 def audit():
     f = {"action": request.args.get("action", ""), "actor": request.args.get("actor", "").strip()[:254],
-         "person": request.args.get("person", type=int), "since": _date_arg("since"), "until": _date_arg("until")}
+         "person": id_arg("person"), "since": _date_arg("since"), "until": _date_arg("until")}
     stmt = queries.audit_events(action=f["action"], actor=f["actor"], person_id=f["person"], since=f["since"],
                                 until=f["until"])
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    page = db.paginate(stmt, page=page_arg(), per_page=50, error_out=False)
     bad_dates = [n for n in ("since", "until") if request.args.get(n) and f[n] is None]
     return render_template("admin/audit.html", page=page, f=f, groups=queries.ACTION_GROUPS, bad_dates=bad_dates,
                            page_title="Audit log")
@@ -186,7 +186,7 @@ def person_privacy(person_id: int):
 @personal_data
 def person_history(person_id: int):
     person = get_person_for(current_user, person_id)
-    page = db.paginate(queries.audit_events(person_id=person.id), page=request.args.get("page", 1, type=int),
+    page = db.paginate(queries.audit_events(person_id=person.id), page=page_arg(),
                        per_page=50, error_out=False)
     return render_template("admin/person_history.html", person=person, page=page,
                            page_title=f"Access history: {person.display_name}", breadcrumbs=_person_crumbs(person))

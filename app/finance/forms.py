@@ -9,11 +9,11 @@ from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovFileInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput,
 )
-from wtforms import Field, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import Field, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.finance.models import LineType, MatchKind, MatchStatus, SpendKind
-from app.forms import GovDateField, Required
+from app.forms import GovDateField, Required, VersionField
 
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
@@ -112,7 +112,7 @@ class SpendForm(FlaskForm):
     description = StringField("Description", widget=GovTextInput(),
                               description="Supplier and invoice, for example. Do not enter young people's names.",
                               validators=[Optional(), Length(max=300, message="Use 300 characters or fewer: shorten what you typed and try again")])
-    version = HiddenField()
+    version = VersionField()
     submit = SubmitField("Save spend", widget=GovSubmitInput())
 
 
@@ -140,7 +140,7 @@ class ContributionForm(FlaskForm):
     evidence_note = TextAreaField("Evidence", widget=GovTextArea(),
                                   description="Letter, invoice or agreement reference; needed once evidenced",
                                   validators=[Optional(), Length(max=2000, message="Use 2,000 characters or fewer: shorten what you typed and try again")])
-    version = HiddenField()
+    version = VersionField()
     submit = SubmitField("Save contribution", widget=GovSubmitInput())
 
 
@@ -162,5 +162,5 @@ class SecondmentForm(FlaskForm):
     evidence_note = TextAreaField("Evidence", widget=GovTextArea(),
                                   description="Secondment agreement or invoice reference; needed once evidenced",
                                   validators=[Optional(), Length(max=2000, message="Use 2,000 characters or fewer: shorten what you typed and try again")])
-    version = HiddenField()
+    version = VersionField()
     submit = SubmitField("Save secondment", widget=GovSubmitInput())

@@ -26,7 +26,7 @@ from app.finance.report_grant_spend import build_grant_spend
 from app.finance.report_match_funding import build_match_funding
 from app.finance.report_sections import build_return_finance
 from app.finance.rules import format_money
-from app.forms import attach_error
+from app.forms import attach_error, id_arg, page_arg
 from app.periods import fy_label, fy_of, quarter_label
 
 REPORTS = {
@@ -46,7 +46,7 @@ def _crumbs(grant=None, *extra):
 
 
 def _quarter_arg(default: int | None) -> int | None:
-    value = request.args.get("quarter", type=int)
+    value = id_arg("quarter")
     return value if value in (1, 2, 3, 4) else default
 
 
@@ -148,10 +148,10 @@ def line_form(fy: int, line_id: int | None):
 @requires(C.VIEW_FINANCE)
 def spend(fy: int):
     grant = queries.get_grant_year(fy)
-    line_id = request.args.get("line", type=int)
-    quarter = request.args.get("quarter", type=int)
+    line_id = id_arg("line")
+    quarter = id_arg("quarter")
     quarter = quarter if quarter in (1, 2, 3, 4) else None
-    page = db.paginate(queries.expenditures(grant, line_id=line_id, quarter=quarter),
+    page = db.paginate(queries.expenditures(grant, line_id=line_id, quarter=quarter), page=page_arg(),
                        per_page=current_app.config["PER_PAGE"] * 2, error_out=False)
     totals = queries.expenditure_totals(grant, line_id=line_id, quarter=quarter)
     return render_template("finance/spend.html", grant=grant, page=page, totals=totals, lines=queries.lines_of(grant),
@@ -183,7 +183,7 @@ def spend_form(fy: int):
     lines_, years = _spend_choices(grant, form)
     if request.method == "GET":
         form.funded_by.data = grant.id
-        form.line_id.data = request.args.get("line", type=int)
+        form.line_id.data = id_arg("line")
     if not lines_:
         flash(f"Add the {grant.label} budget lines before recording spend.", "info")
         return redirect(url_for("finance.lines", fy=grant.fy))

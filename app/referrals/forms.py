@@ -9,10 +9,10 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount, GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput,
 )
-from wtforms import BooleanField, Field, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, Field, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from app.forms import GovDateField, Required, WholeNumberField, enum_select
+from app.forms import GovDateField, Required, VersionField, WholeNumberField, enum_select
 from app.referrals.ethnicity import Ethnicity
 from app.referrals.models import ContactMode, LawfulBasis, ReferralSource, Sex, TimePoint
 from app.referrals.transitions import ReferralStatus
@@ -124,7 +124,7 @@ class SearchForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     given_name = StringField("First name", widget=GovTextInput(),
                              validators=[InputRequired(message="Enter their first name"),
                                          Length(max=100, message="First name must be 100 characters or fewer")])
@@ -172,7 +172,7 @@ class ReferralForm(FlaskForm):
 
 
 class ReferralEditForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     source = enum_select(ReferralSource, "Referred by", validators=[InputRequired()])
     reason = NoteField("Reason for referral", rows=3, validators=[Optional()])
     lawful_basis = RadioField("Lawful basis", choices=LawfulBasis.choices(), widget=GovRadioInput(),
@@ -200,7 +200,7 @@ class ContactForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     to_status = RadioField("New status", widget=GovRadioInput(), validators=[InputRequired(message="Choose the new status")])
     note = NoteField("Note (optional)", rows=3, validators=[Optional()])
     submit = SubmitField("Change status", widget=GovSubmitInput())
@@ -227,7 +227,7 @@ class MeasureForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     ending = RadioField("Why is the case ending before they engaged?", widget=GovRadioInput(), validators=[Optional()],
                         description="They have not attended a session yet, so say which of these applies",
                         choices=[(s.value, s.label) for s in (ReferralStatus.DECLINED, ReferralStatus.NOT_ELIGIBLE,
@@ -251,7 +251,7 @@ class ReopenForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     worker_id = SelectField("Assign to", coerce=int, widget=GovSelect(),
                             validators=[InputRequired(message="Choose who to assign it to")])
     submit = SubmitField("Reassign", widget=GovSubmitInput())

@@ -16,7 +16,7 @@ from app.documents import FORMATS, render, report_for_html
 from app.errors import DomainError
 from app.finance import bp as finance_bp
 from app.finance import views as finance_views
-from app.forms import attach_error
+from app.forms import attach_error, id_arg
 from app.periods import fy_bounds, fy_label, fy_of, quarter_bounds, quarter_label
 from app.periods.models import PeriodStatus, ReportingPeriod
 from app.programmes.models import Programme
@@ -104,12 +104,12 @@ def target_people():
     """The people behind a figure, within the viewer's scope; every view is audited."""
     today = _today()
     fy = _fy_arg(queries.latest_target_year(today) or fy_of(today))
-    programme_id = request.args.get("programme_id", type=int)
+    programme_id = id_arg("programme_id")
     programme = db.session.get(Programme, programme_id) if programme_id else None
     if programme_id and programme is None:
         abort(404)
     band = request.args.get("band")
-    quarter = request.args.get("quarter", type=int)
+    quarter = id_arg("quarter")
     as_at = dashboard.default_as_at(fy, today)
     if quarter is not None and not 1 <= quarter <= 4:
         abort(404)

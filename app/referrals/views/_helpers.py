@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 
 from app.db import db
 from app.errors import ConflictError
-from app.forms import attach_error
+from app.forms import attach_error, id_arg, page_arg
 
 
 def fail(form, exc) -> None:
@@ -21,18 +21,11 @@ def conflict_redirect(exc: ConflictError, endpoint: str, **values):
 
 
 def page_number() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        return 1
+    return page_arg()
 
 
 def int_arg(name: str) -> int | None:
-    try:
-        value = int(request.args.get(name) or 0)
-    except ValueError:
-        return None
-    return value or None
+    return id_arg(name)
 
 
 def case_crumbs(referral) -> list[dict]:

@@ -305,7 +305,7 @@ def assign(referral_id: int):
             if not form.worker_id.data:
                 raise DomainError("Choose who to assign it to", "worker_id")
             services.reassign_referrals(current_user, [referral.id], form.worker_id.data,
-                                        version=int(form.version.data or 0) or None)
+                                        version=form.version.data)
             db.session.commit()
             flash(f"Reassigned to {referral.assigned_worker.full_name}.", "success")
             return redirect(url_for("referrals.case", referral_id=referral.id))

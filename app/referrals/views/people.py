@@ -13,7 +13,7 @@ from app.auth.roles import Capability as C
 from app.db import db
 from app.referrals.services._common import uk_now
 from app.errors import ConflictError, DomainError
-from app.forms import enum_or_none
+from app.forms import date_from_parts, enum_or_none
 from app.referrals import bp, queries, services
 from app.referrals.ethnicity import Ethnicity
 from app.referrals.forms import NewPersonReferralForm, PersonForm, ReferralForm, SearchForm
@@ -242,9 +242,9 @@ def _carry_search(form) -> None:
         form.given_name.data = words[0].capitalize() if len(words) > 1 else None
         form.family_name.data = " ".join(words[1:] if len(words) > 1 else words).title()
     dob = request.args.getlist("dob")
-    if len(dob) == 3 and all(part.strip().isdigit() for part in dob):
+    if len(dob) == 3:
         try:
-            form.date_of_birth.data = date(int(dob[2]), int(dob[1]), int(dob[0]))
+            form.date_of_birth.data = date_from_parts(*dob)
         except ValueError:
             pass
 
