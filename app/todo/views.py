@@ -7,17 +7,13 @@ from flask_login import current_user
 
 from app.auth.decorators import personal_data, requires
 from app.auth.roles import Capability as C
+from app.forms import id_arg, page_arg
 from app.referrals import queries as referral_queries
 from app.todo import bp, items as todo_items, queries
 from app.todo.services import todo_for, uk_now
 
 PAGE_SIZE = 50
 RECENT_DAYS = 28
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 @bp.route("/todo")
@@ -27,11 +23,11 @@ def todo():
     now = uk_now()
     manager = current_user.can(C.VIEW_ORG_CASELOAD)
     mine_only = not manager or request.args.get("mine") == "1"
-    worker_id, site_id = (None, None) if mine_only else (_int_arg("worker_id"), _int_arg("site_id"))
+    worker_id, site_id = (None, None) if mine_only else (id_arg("worker_id"), id_arg("site_id"))
     found, counts = todo_for(current_user, now, mine_only=mine_only, worker_id=worker_id, site_id=site_id)
     ctx = {"items": found, "counts": counts, "now": now, "manager": manager, "mine_only": mine_only,
            "filters": {"worker_id": worker_id, "site_id": site_id}, "page_title": "To do"}
-    page = max(_int_arg("page") or 1, 1)
+    page = page_arg()
     ctx["shown"] = found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     ctx["page"], ctx["pages"] = page, max(1, -(-len(found) // PAGE_SIZE))
     if manager and not mine_only:
