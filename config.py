@@ -94,10 +94,27 @@ class Base:
     # Sessions (SECURITY.md §5): minutes of inactivity, hours overall.
     SESSION_IDLE_MINUTES = int(_env("SESSION_IDLE_MINUTES", "30"))
     SESSION_ABSOLUTE_HOURS = int(_env("SESSION_ABSOLUTE_HOURS", "12"))
-    LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", "5"))
+    # Sign-in defences (SECURITY.md §4, docs/security.md): first a limit per account *and* address (an attacker
+    # elsewhere uses up only their own allowance), and per address across accounts (spraying); then, at a higher
+    # count, the account itself locks for LOGIN_LOCKOUT_MINUTES — except from the places this account signed in
+    # from in the last LOGIN_USUAL_PLACE_DAYS, so an attacker cannot keep the real user out.
+    SIGN_IN_LIMIT_PER_ACCOUNT_AND_IP = _env("SIGN_IN_LIMIT_PER_ACCOUNT_AND_IP", "10 per 15 minutes")
+    SIGN_IN_LIMIT_PER_IP = _env("SIGN_IN_LIMIT_PER_IP", "60 per 15 minutes")
+    PASSWORD_CHANGE_LIMIT = _env("PASSWORD_CHANGE_LIMIT", "10 per 15 minutes")
+    LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", "20"))
     LOGIN_LOCKOUT_MINUTES = int(_env("LOGIN_LOCKOUT_MINUTES", "15"))
+    LOGIN_USUAL_PLACE_DAYS = int(_env("LOGIN_USUAL_PLACE_DAYS", "30"))
     # Rate limits (SECURITY.md §4, app/limits.py). REDIS_URL makes every worker count against the same numbers;
     # without it each process counts on its own (see app/limits.py for what that means).
+    # How many reverse proxies stand in front of the app (nginx: 1). Their X-Forwarded-For / -Proto are trusted;
+    # with 0 (the default) those headers are ignored, so a client cannot choose the address that is audited.
+    PROXY_COUNT = int(_env("PROXY_COUNT", "0"))
+    HSTS_SECONDS = 0  # Strict-Transport-Security: off by default (plain HTTP on a developer's machine) ...
+    # The audit chain's key (HMAC): held outside the database, so whoever can rewrite the database cannot re-chain it.
+    # Production refuses to start without a strong one. Checkpoints of the chain's head go to a file outside the
+    # database (keep the instance folder on the app server, and a copy of each line elsewhere).
+    AUDIT_KEY = _env("WAYPOINT_AUDIT_KEY", "dev-only-audit-key-not-secret")
+    AUDIT_CHECKPOINT_FILE = _env("AUDIT_CHECKPOINT_FILE", str(INSTANCE_DIR / "audit-checkpoints.jsonl"))
     REDIS_URL = _env("REDIS_URL")
     RATELIMIT_STORAGE_URI = _env("REDIS_URL") or "memory://"
     RATELIMIT_STORAGE_OPTIONS = ({"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if _env("REDIS_URL")
@@ -156,6 +173,8 @@ class Test(Base):
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_STORAGE_OPTIONS: dict = {}
     IMPORT_IN_BACKGROUND = False  # each test runs in one rolled-back transaction
+    AUDIT_KEY = "test-audit-key-not-for-production-0123456789"
+    AUDIT_CHECKPOINT_FILE = str(INSTANCE_DIR / "test-audit-checkpoints.jsonl")
 
 
 class Production(Base):
@@ -163,7 +182,9 @@ class Production(Base):
     DEBUG = False
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_SECONDS = int(_env("HSTS_SECONDS", str(365 * 24 * 3600)))  # ... a year in production
     SECRET_KEY = _env("SECRET_KEY")  # no default: the production gate refuses to start without one
+    AUDIT_KEY = _env("WAYPOINT_AUDIT_KEY")  # no default either
 
 
 CONFIGS = {

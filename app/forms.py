@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
 from flask import request
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
@@ -26,6 +27,19 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=1, max=MAX_ID, signed=False):  # noqa: A002 - werkzeug's names
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def local_path(target) -> str | None:
+    """A ``next`` address is followed only when it is a path on this site ("/referrals/7?page=2"). Anything that
+    could leave it — "//evil.example/x", "https://…", "/\\evil.example", control characters — is None."""
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return None
+    if not target.startswith("/") or target.startswith("//") or any(ch in target for ch in "\\\r\n\t\x00"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def parse_id(value) -> int | None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import Flask, flash, g, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
 from app.extensions import login_manager
 
 CSP = (
@@ -14,7 +16,18 @@ CSP = (
 ENROLMENT_ENDPOINTS = {"auth.two_factor_setup", "auth.sign_out"}
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies (a setting; 0 by default), take the client's address and scheme from the
+    X-Forwarded-For / X-Forwarded-Proto entries those proxies added — the last PROXY_COUNT of them, never one a
+    client wrote itself. With 0, the headers are ignored and the address is the connection's."""
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0, x_port=0, x_prefix=0)
+
+
 def register_security(app: Flask) -> None:
+    trust_proxies(app)
+
     @app.before_request
     def require_sign_in():
         if request.endpoint is None or request.endpoint == "static":
@@ -45,6 +58,10 @@ def register_security(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("HSTS_SECONDS"):
+            # Browsers then refuse plain HTTP to this host for the period (production only: see config.py).
+            response.headers.setdefault("Strict-Transport-Security",
+                                        f"max-age={int(app.config['HSTS_SECONDS'])}; includeSubDomains")
         if current_user and current_user.is_authenticated and request.endpoint != "static":
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"

@@ -50,6 +50,11 @@ class User(UserMixin, Model):
     # The last TOTP time step accepted, so a code cannot be replayed (ASVS 2.8.4).
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     password_changed_at: Mapped[datetime | None]
+    # The "password accepted, code next" step of a sign-in, held here rather than only in the signed cookie: a
+    # hash of the random token the browser carries, and when it was issued. Cleared when the sign-in completes,
+    # replaced by the next password step, so a copied cookie cannot be replayed.
+    pending_sign_in_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    pending_sign_in_at: Mapped[datetime | None]
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     organisation: Mapped[Organisation] = relationship(back_populates="users", lazy="joined")

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -13,22 +11,32 @@ from app.auth.models import User
 from app.auth.roles import Capability
 from app.db import db
 from app.errors import DomainError
-from app.forms import attach_error
+from app.forms import attach_error, local_path
+from app.limits import account_and_ip_key, client_ip, configured, limiter
 
 PENDING_USER = "mfa_user_id"
-PENDING_SINCE = "mfa_since"
 PENDING_NEXT = "mfa_next"
+PENDING_TOKEN = "mfa_token"
 PENDING_SECRET = "mfa_new_secret"
 PENDING_SECONDS = 300
 
 
+# Every credential endpoint shares one allowance per client address (password spraying across accounts), and each has
+# its own per account (and address) below. Only POSTs count: showing the page is free.
+per_ip = limiter.shared_limit(configured("SIGN_IN_LIMIT_PER_IP"), scope="credentials", key_func=client_ip,
+                              methods=["POST"])
+
+
+def _pending_key() -> str:
+    return f"pending:{session.get(PENDING_USER)}:{client_ip()}"
+
+
+def _own_account_key() -> str:
+    return f"user:{current_user.get_id()}"
+
+
 def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+    return local_path(target)
 
 
 def _finish_sign_in(user: User, next_url: str | None):
@@ -43,19 +51,23 @@ def _finish_sign_in(user: User, next_url: str | None):
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
+@per_ip
+@limiter.limit(configured("SIGN_IN_LIMIT_PER_ACCOUNT_AND_IP"), key_func=account_and_ip_key("email"), methods=["POST"])
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = SignInForm()
     failed = False
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        user = services.authenticate(form.email.data, form.password.data, ip=client_ip())
         db.session.commit()
         next_url = _safe_next(request.args.get("next"))
         if user is not None and user.two_factor_enabled:
+            token = services.begin_pending_sign_in(user)
+            db.session.commit()
             session.clear()
             session[PENDING_USER] = user.id
-            session[PENDING_SINCE] = int(time.time())
+            session[PENDING_TOKEN] = token
             session[PENDING_NEXT] = next_url
             return redirect(url_for("auth.sign_in_code"))
         if user is not None:
@@ -65,23 +77,24 @@ def sign_in():
 
 
 def _pending_user() -> User | None:
-    uid, since = session.get(PENDING_USER), session.get(PENDING_SINCE)
-    if not uid or not since or time.time() - since > PENDING_SECONDS:
-        return None
-    return db.session.get(User, uid)
+    """The password step must be live on the server: single-use, replaced by a newer one, five minutes at most."""
+    return services.pending_sign_in(session.get(PENDING_USER), session.get(PENDING_TOKEN), PENDING_SECONDS)
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @public
+@per_ip
+@limiter.limit(configured("SIGN_IN_LIMIT_PER_ACCOUNT_AND_IP"), key_func=_pending_key, methods=["POST"])
 def sign_in_code():
     user = _pending_user()
     if user is None:
-        session.pop(PENDING_USER, None)
+        for key in (PENDING_USER, PENDING_TOKEN, PENDING_NEXT):
+            session.pop(key, None)
         flash("Sign in again: the security code step timed out.", "info")
         return redirect(url_for("auth.sign_in"))
     form = CodeForm()
     if form.validate_on_submit():
-        ok = services.check_second_factor(user, form.code.data)
+        ok = services.check_second_factor(user, form.code.data, ip=client_ip())
         db.session.commit()
         if ok:
             return _finish_sign_in(user, session.get(PENDING_NEXT))
@@ -108,6 +121,8 @@ def account():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @requires(Capability.MANAGE_OWN_ACCOUNT)
+@per_ip
+@limiter.limit(configured("PASSWORD_CHANGE_LIMIT"), key_func=_own_account_key, methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():

@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from app.finance.models import LineType, MatchKind, MatchStatus, SpendKind
 from app.forms import GovDateField, Required, VersionField
+from app.idempotency import IdempotencyTokenField
 
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
@@ -100,6 +101,7 @@ class LineForm(FlaskForm):
 
 
 class SpendForm(FlaskForm):
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     line_id = SelectField("Budget line", coerce=int, widget=GovSelect(),
                           validators=[InputRequired(message="Choose the budget line")])
     incurred_on = GovDateField("Date incurred", validators=[Required(message="Enter the date the spend was incurred")])
@@ -125,6 +127,7 @@ class LedgerForm(FlaskForm):
 
 
 class ContributionForm(FlaskForm):
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     contributor = StringField("Contributing organisation", widget=GovTextInput(),
                               validators=[InputRequired(message="Enter the contributing organisation"),
                                           Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
@@ -145,6 +148,7 @@ class ContributionForm(FlaskForm):
 
 
 class SecondmentForm(FlaskForm):
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     contributor = StringField("Seconding organisation", widget=GovTextInput(),
                               validators=[InputRequired(message="Enter the seconding organisation"), Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
     role = StringField("Role", widget=GovTextInput(), description="For example Police sergeant. Not the person's name.",

@@ -6,7 +6,7 @@ from datetime import date
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import audit
+from app import audit, idempotency
 from app.auth.decorators import requires
 from app.auth.roles import Capability as C
 from app.db import db
@@ -188,18 +188,22 @@ def spend_form(fy: int):
         flash(f"Add the {grant.label} budget lines before recording spend.", "info")
         return redirect(url_for("finance.lines", fy=grant.fy))
     if form.validate_on_submit():
+        replay = idempotency.claim_form(form, current_user)  # a double tap lands on the first one's result
+        if replay is not None:
+            return replay
         try:
             line = queries.get_line(grant, form.line_id.data)
             funded_by = next(g for g in years if g.id == form.funded_by.data)
             entry = services.record_expenditure(
                 current_user, line, incurred_on=form.incurred_on.data, amount=form.amount.data,
                 kind=SpendKind(form.kind.data), description=form.description.data, funded_by=funded_by)
+            location = (url_for("finance.spend_form", fy=grant.fy, line=line.id) if request.form.get("another")
+                        else url_for("finance.spend", fy=grant.fy))
+            idempotency.finish_form(form, current_user, location)
             db.session.commit()
             flash(f"{entry.kind.label} spend of {format_money(entry.amount)} on {line.name} saved "
                   f"({quarter_label(entry.fy, entry.quarter)}).", "success")
-            if request.form.get("another"):
-                return redirect(url_for("finance.spend_form", fy=grant.fy, line=line.id))
-            return redirect(url_for("finance.spend", fy=grant.fy))
+            return redirect(location)
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
@@ -326,7 +330,12 @@ def contribution_form(fy: int, contribution_id: int | None):
         form.kind.data, form.status.data = contribution.kind.value, contribution.status.value
         form.version.data = contribution.version_id
     if form.validate_on_submit():
+        replay = None if contribution else idempotency.claim_form(form, current_user)
+        if replay is not None:
+            return replay
         try:
+            if contribution is None:
+                idempotency.finish_form(form, current_user, url_for("finance.match", fy=grant.fy))
             services.save_contribution(
                 current_user, grant, contributor=form.contributor.data, kind=MatchKind(form.kind.data),
                 basis=form.basis.data, amount=form.amount.data, received_on=form.received_on.data,
@@ -357,7 +366,12 @@ def secondment_form(fy: int, secondment_id: int | None):
     if request.method == "GET" and secondment:
         form.status.data, form.version.data = secondment.status.value, secondment.version_id
     if form.validate_on_submit():
+        replay = None if secondment else idempotency.claim_form(form, current_user)
+        if replay is not None:
+            return replay
         try:
+            if secondment is None:
+                idempotency.finish_form(form, current_user, url_for("finance.match", fy=grant.fy))
             services.save_secondment(
                 current_user, contributor=form.contributor.data, role=form.role.data, fte=form.fte.data,
                 starts_on=form.starts_on.data, ends_on=form.ends_on.data,

@@ -13,6 +13,7 @@ from wtforms import BooleanField, Field, RadioField, SelectField, StringField, S
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.forms import GovDateField, Required, VersionField, WholeNumberField, enum_select
+from app.idempotency import IdempotencyTokenField
 from app.referrals.ethnicity import Ethnicity
 from app.referrals.models import ContactMode, LawfulBasis, ReferralSource, Sex, TimePoint
 from app.referrals.transitions import ReferralStatus
@@ -124,6 +125,7 @@ class SearchForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     version = VersionField()
     given_name = StringField("First name", widget=GovTextInput(),
                              validators=[InputRequired(message="Enter their first name"),
@@ -153,6 +155,7 @@ class PersonForm(FlaskForm):
 
 
 class ReferralForm(FlaskForm):
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     site_id = SelectField("Programme and site", coerce=int, widget=GovSelect(),
                           validators=[InputRequired(message="Choose the programme and site")])
     referred_on = GovDateField("Referral date", validators=[Required(message="Enter the referral date")],
@@ -182,6 +185,7 @@ class ReferralEditForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     attended = RadioField("Did they attend?", choices=[("yes", "Yes, they attended"), ("no", "No, they did not attend")],
                           widget=GovRadioInput(), validators=[InputRequired(message="Say whether they attended")])
     mode = RadioField("How", choices=ContactMode.choices(), widget=GovRadioInput(),
@@ -207,6 +211,7 @@ class StatusForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     outcome_type = RadioField("Outcome", widget=GovRadioInput(), validators=[InputRequired(message="Choose the outcome")])
     achieved_on = GovDateField("Date achieved", validators=[Required(message="Enter the date")], earliest=EARLIEST,
                                latest_today=True)
@@ -215,6 +220,7 @@ class OutcomeForm(FlaskForm):
 
 
 class MeasureForm(FlaskForm):
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     instrument = StringField("Measure", widget=GovTextInput(), description="For example, Distress (0–10)",
                              validators=[InputRequired(message="Enter the measure"), Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
     time_point = RadioField("Time point", choices=TimePoint.choices(), widget=GovRadioInput(),

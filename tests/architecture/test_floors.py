@@ -22,7 +22,7 @@ FLOOR_NAMES = {
 }
 
 FOUNDATION_MODULES = {"app.db", "app.extensions", "app.periods", "app.audit", "app.errors", "app.forms",
-                      "app.sqlite", "app.idempotency", "app.limits"}
+                      "app.sqlite", "app.idempotency", "app.limits", "app.audit.chain", "app.audit.export"}
 # Pure rules and vocabularies: no database session, no models, no Flask request — values in, values out.
 PURE_RULE_MODULES = {
     "app.auth.roles", "app.auth.passwords", "app.auth.two_factor",

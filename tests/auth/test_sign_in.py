@@ -36,13 +36,16 @@ def test_blank_and_malformed_input_give_field_messages(client, world):
 
 
 def test_lockout_after_repeated_failures_is_counted_in_the_database(client, world, app):
+    """Guesses from many addresses (each under its own per-address limit) lock the account at LOGIN_MAX_FAILURES."""
     limit = app.config["LOGIN_MAX_FAILURES"]
-    for _ in range(limit):
-        client.post("/sign-in", data={"email": world.worker_a.email, "password": "wrong password!"})
+    for i in range(limit):
+        client.post("/sign-in", data={"email": world.worker_a.email, "password": "wrong password!"},
+                    environ_overrides={"REMOTE_ADDR": f"198.51.100.{i + 1}"})
     db.session.refresh(world.worker_a)
     assert world.worker_a.locked_until is not None
     # Even the right password is refused while locked, with the same message.
-    response = client.post("/sign-in", data={"email": world.worker_a.email, "password": TEST_PASSWORD})
+    response = client.post("/sign-in", data={"email": world.worker_a.email, "password": TEST_PASSWORD},
+                           environ_overrides={"REMOTE_ADDR": "198.51.100.250"})
     assert response.status_code == 200 and "Enter a correct email address" in response.get_data(as_text=True)
 
 

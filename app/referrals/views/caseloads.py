@@ -12,6 +12,7 @@ from app.auth.policies import get_person_for
 from app.auth.roles import Capability as C
 from app.db import db
 from app.errors import DomainError
+from app.forms import local_path, parse_id
 from app.referrals import bp, export, queries, services
 from app.referrals.followups import hours_between, median, needs_doing
 from app.referrals.forms import AssignForm, MergeForm
@@ -100,13 +101,8 @@ def org_caseload():
 def bulk_reassign():
     form = AssignForm(prefix="bulk")
     form.worker_id.choices = [(0, "Choose a worker")] + queries.worker_choices(current_user)
-    back = request.form.get("next") or url_for("referrals.org_caseload")
-    if not back.startswith("/"):
-        back = url_for("referrals.org_caseload")
-    try:
-        ids = [int(i) for i in request.form.getlist("referral_ids")]
-    except ValueError:
-        ids = []
+    back = local_path(request.form.get("next")) or url_for("referrals.org_caseload")
+    ids = [i for i in (parse_id(v) for v in request.form.getlist("referral_ids")) if i is not None]
     if not form.validate_on_submit():
         flash("Choose who to reassign them to.", "warning")
         return redirect(back)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import audit
+from app import audit, idempotency
 from app.auth.decorators import personal_data, requires
 from app.auth.policies import get_referral_for
 from app.auth.roles import Capability as C
@@ -139,12 +139,16 @@ def log_contact(referral_id: int):
                                                       Contact.duration_minutes.is_not(None))
             .order_by(Contact.occurred_at.desc(), Contact.id.desc()).limit(1)).scalar_one_or_none()
     if form.validate_on_submit():
+        replay = idempotency.claim_form(form, current_user)  # first, so a second submission waits and lands here
+        if replay is not None:
+            return replay
         at = datetime.combine(form.occurred_on.data, form.occurred_time.data or uk_now().time())
         try:
             result = services.log_contact(
                 current_user, referral, occurred_at=at, mode=ContactMode(form.mode.data),
                 attended=form.attended.data == "yes", duration_minutes=form.duration_minutes.data,
                 notes=form.notes.data)
+            idempotency.finish_form(form, current_user, url_for("referrals.case", referral_id=referral.id))
             db.session.commit()
             flash("Contact saved." if result.contact.attended else "Did-not-attend saved.", "success")
             for warning in result.warnings:
@@ -196,9 +200,13 @@ def record_outcome(referral_id: int):
     if request.method == "GET":
         form.achieved_on.data = date.today()
     if form.validate_on_submit():
+        replay = idempotency.claim_form(form, current_user)
+        if replay is not None:
+            return replay
         try:
             services.record_outcome(current_user, referral, outcome_type=form.outcome_type.data,
                                     achieved_on=form.achieved_on.data, notes=form.notes.data)
+            idempotency.finish_form(form, current_user, url_for("referrals.case", referral_id=referral.id))
             db.session.commit()
             flash("Outcome saved.", "success")
             return redirect(url_for("referrals.case", referral_id=referral.id))
@@ -219,10 +227,14 @@ def record_measure(referral_id: int):
         form.instrument.data = previous[-1].instrument if previous else "Distress (0–10)"
         form.time_point.data = (TimePoint.REVIEW if previous else TimePoint.BASELINE).value
     if form.validate_on_submit():
+        replay = idempotency.claim_form(form, current_user)
+        if replay is not None:
+            return replay
         try:
             services.record_measure(current_user, referral, instrument=form.instrument.data,
                                     time_point=TimePoint(form.time_point.data), value=form.value.data,
                                     measured_on=form.measured_on.data, higher_is_better=form.higher_is_better.data)
+            idempotency.finish_form(form, current_user, url_for("referrals.case", referral_id=referral.id))
             db.session.commit()
             flash("Measure saved.", "success")
             return redirect(url_for("referrals.case", referral_id=referral.id))

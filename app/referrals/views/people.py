@@ -6,14 +6,14 @@ from datetime import date, datetime
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import audit
+from app import audit, idempotency
 from app.auth.decorators import personal_data, requires
 from app.auth.policies import get_person_for
 from app.auth.roles import Capability as C
 from app.db import db
 from app.referrals.services._common import uk_now
 from app.errors import ConflictError, DomainError
-from app.forms import date_from_parts, enum_or_none
+from app.forms import date_from_parts, enum_or_none, parse_id
 from app.referrals import bp, queries, services
 from app.referrals.ethnicity import Ethnicity
 from app.referrals.forms import NewPersonReferralForm, PersonForm, ReferralForm, SearchForm
@@ -59,9 +59,13 @@ def new_person():
     if request.method == "GET":
         _carry_search(form)
     if form.validate_on_submit():
+        replay = idempotency.claim_form(form, current_user)
+        if replay is not None:
+            return replay
         try:
             person = services.create_person(current_user, _person_values(form),
                                             confirm_different=form.confirm_different.data)
+            idempotency.finish_form(form, current_user, url_for("referrals.new_referral", person_id=person.id))
             db.session.commit()
             flash(f"{person.display_name} added. Now record the referral.", "success")
             return redirect(url_for("referrals.new_referral", person_id=person.id))
@@ -181,8 +185,12 @@ def new_referral(person_id: int):
     form = ReferralForm()
     sites = _prepare_referral_form(form)
     if form.validate_on_submit():
+        replay = idempotency.claim_form(form, current_user)
+        if replay is not None:
+            return replay
         try:
             referral = services.submit_referral(current_user, person, **_referral_values(form, sites))
+            idempotency.finish_form(form, current_user, url_for("referrals.case", referral_id=referral.id))
             db.session.commit()
             return _recorded(referral)
         except DomainError as exc:
@@ -205,22 +213,30 @@ def new_person_referral():
     if request.method == "GET":
         _carry_search(form)
     choice = (request.form.get("use_person") or "").strip()  # from "is this one of these people?"
-    if request.method == "POST" and choice.isdigit():
+    if request.method == "POST" and parse_id(choice):
         # An existing record after all: the referral as typed, for that person; their details are not retyped.
         form.validate_on_submit()
         if not any(k not in NewPersonReferralForm.PERSON_FIELDS for k in form.errors):
-            person = get_person_for(current_user, int(choice))
+            person = get_person_for(current_user, parse_id(choice))
+            replay = idempotency.claim_form(form, current_user)
+            if replay is not None:
+                return replay
             try:
                 referral = services.submit_referral(current_user, person, **_referral_values(form, sites))
+                idempotency.finish_form(form, current_user, url_for("referrals.case", referral_id=referral.id))
                 db.session.commit()
                 return _recorded(referral)
             except DomainError as exc:
                 fail(form, exc)
     elif form.validate_on_submit():
+        replay = idempotency.claim_form(form, current_user)
+        if replay is not None:
+            return replay
         try:
             referral = services.refer_new_person(current_user, _person_values(form),
                                                  confirm_different=choice == "new",
                                                  **_referral_values(form, sites))
+            idempotency.finish_form(form, current_user, url_for("referrals.case", referral_id=referral.id))
             db.session.commit()
             return _recorded(referral)
         except services.PossibleDuplicate as exc:

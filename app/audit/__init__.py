@@ -1,18 +1,20 @@
 """Audit trail (SECURITY.md §3): who, organisation, role, action, record, UTC time, IP, reason.
 
-Events are append-only (no route edits them) and hash-chained: each event's hash covers its
-own fields and the previous event's hash, so an edit or deletion made behind the app's back
-shows up in `flask audit verify`.
+Recording is a plain INSERT in the request's own transaction — no lock, so requests never queue behind each other
+to write their events. The chain is built afterwards by ``app.audit.chain.seal_pending`` (``flask audit seal``, and
+before every ``verify`` and ``checkpoint``): it gives each new event the next sequence number and an HMAC over its
+fields and the previous event's HMAC, keyed with AUDIT_KEY, which is held outside the database. A checkpoint of the
+chain's head is written to a file the database cannot rewrite, so editing an event, re-chaining the log and cutting
+off its tail all show in ``flask audit verify``. See docs/security.md "Audit".
 """
 from __future__ import annotations
 
-import hashlib
+import hmac
 import json
 from datetime import datetime
-from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Model, db, utcnow
@@ -35,11 +37,15 @@ class AuditEvent(Model):
     detail: Mapped[dict | None] = mapped_column(sa.JSON)
     ip: Mapped[str | None] = mapped_column(sa.String(64))
     reason: Mapped[str | None] = mapped_column(sa.String(500))
-    prev_hash: Mapped[str] = mapped_column(sa.String(64))
-    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # Set when the event is sealed into the chain (None until then): its place, its predecessor's HMAC, its HMAC.
+    seq: Mapped[int | None] = mapped_column(unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     def payload(self) -> str:
         body = {
+            "id": self.id,
+            "seq": self.seq,
             "occurred_at": self.occurred_at.isoformat(timespec="microseconds"),
             "actor_id": self.actor_id,
             "actor_email": self.actor_email,
@@ -56,15 +62,14 @@ class AuditEvent(Model):
         }
         return json.dumps(body, sort_keys=True, default=str, separators=(",", ":"))
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.payload().encode()).hexdigest()
+    def compute_hash(self, key: bytes | None = None) -> str:
+        """HMAC-SHA256 of the event and its link, keyed with AUDIT_KEY: without the key no one can forge or re-chain."""
+        key = key if key is not None else audit_key()
+        return hmac.new(key, self.payload().encode(), "sha256").hexdigest()
 
 
-def _last_hash() -> str:
-    last = db.session.execute(
-        sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    return last or GENESIS
+def audit_key() -> bytes:
+    return str(current_app.config["AUDIT_KEY"]).encode()
 
 
 def record(actor, action: str, obj=None, *, detail: dict | None = None, reason: str | None = None,
@@ -75,7 +80,9 @@ def record(actor, action: str, obj=None, *, detail: dict | None = None, reason: 
     obj = obj._get_current_object() if hasattr(obj, "_get_current_object") else obj
     ip = None
     if has_request_context():
-        ip = request.headers.get("X-Forwarded-For", request.remote_addr or "")[:64] or None
+        # The connection's address, or the one the configured trusted proxies reported (ProxyFix, PROXY_COUNT):
+        # never a header the client wrote.
+        ip = (request.remote_addr or "")[:64] or None
     actor_id = getattr(actor, "id", None) if actor is not None and getattr(actor, "is_authenticated", True) else None
     event = AuditEvent(
         occurred_at=utcnow(),
@@ -91,13 +98,7 @@ def record(actor, action: str, obj=None, *, detail: dict | None = None, reason: 
         ip=ip,
         reason=reason,
     )
-    db.session.flush()  # make sure earlier events in this transaction have ids and hashes
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Two transactions appending at once would both link to the same predecessor and fork the chain;
-        # this lock (released at commit) makes appends take turns. SQLite's BEGIN IMMEDIATE already does.
-        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(727401)"))
-    event.prev_hash = _last_hash()
-    event.hash = event.compute_hash()
+    # No lock and no look-up of the previous event: the event is sealed into the chain later (app.audit.chain).
     db.session.add(event)
     db.session.flush()
     if action.endswith((".viewed", ".searched")) and has_request_context():
@@ -108,37 +109,23 @@ def record(actor, action: str, obj=None, *, detail: dict | None = None, reason: 
 
 
 def record_many(actor, events: list[tuple[str, str | None, int | None, int | None, dict | None]]) -> int:
-    """Append many events at once (a bulk import): each has the fields and chain link `record` would give it —
-    (action, object type, object id, person id, detail) — and they are written in one statement. Their ids are
-    reserved in order under the same lock as `record`, so the chain reads in id order."""
+    """Append many events at once (a bulk import): each has the fields `record` would give it — (action, object
+    type, object id, person id, detail) — written in one statement per 5,000. Like every event they are sealed
+    into the chain afterwards (app.audit.chain), so no lock is taken here."""
     if not events:
         return 0
     actor = actor._get_current_object() if hasattr(actor, "_get_current_object") else actor
-    ip = (request.headers.get("X-Forwarded-For", request.remote_addr or "")[:64] or None) if has_request_context() else None
+    ip = ((request.remote_addr or "")[:64] or None) if has_request_context() else None
     actor_id = getattr(actor, "id", None) if actor is not None else None
     who = {"actor_id": actor_id, "actor_email": getattr(actor, "email", None) if actor_id else None,
            "organisation_id": getattr(actor, "organisation_id", None) if actor_id else None,
            "role": actor.role.value if actor_id else None, "ip": ip, "reason": None}
-    db.session.flush()
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(727401)"))
-        ids = list(db.session.execute(sa.text("SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) "
-                                              "FROM generate_series(1, :n) ORDER BY 1"), {"n": len(events)}).scalars())
-    else:
-        start = db.session.execute(sa.select(sa.func.coalesce(sa.func.max(AuditEvent.id), 0))).scalar_one() + 1
-        ids = list(range(start, start + len(events)))
-    prev = _last_hash()
     now = utcnow()
-    rows = []
-    for event_id, (action, object_type, object_id, person_id, detail) in zip(ids, events, strict=True):
-        row = {"id": event_id, "occurred_at": now, "action": action, "object_type": object_type,
-               "object_id": object_id, "person_id": person_id, "detail": detail, "prev_hash": prev, **who}
-        # The model's own payload and hash, computed on the plain row (no ORM object per event).
-        row["hash"] = prev = hashlib.sha256(AuditEvent.payload(SimpleNamespace(**row)).encode()).hexdigest()
-        rows.append({**row, "created_at": now, "updated_at": now})
-    for start in range(0, len(rows), 5000):
-        db.session.execute(sa.insert(AuditEvent.__table__), rows[start:start + 5000])
+    rows = [{"occurred_at": now, "action": action, "object_type": object_type, "object_id": object_id,
+             "person_id": person_id, "detail": detail, "created_at": now, "updated_at": now, **who}
+            for action, object_type, object_id, person_id, detail in events]
+    for first in range(0, len(rows), 5000):
+        db.session.execute(sa.insert(AuditEvent.__table__), rows[first:first + 5000])  # plain executemany
     return len(rows)
 
 
@@ -148,19 +135,6 @@ def _person_of(obj) -> int | None:
     if type(obj).__name__ == "Person":
         return obj.id
     return getattr(obj, "person_id", None)
-
-
-def verify_chain() -> tuple[int, list[int]]:
-    """Return (events checked, ids whose hash or link is wrong)."""
-    prev = GENESIS
-    bad: list[int] = []
-    checked = 0
-    for event in db.session.execute(sa.select(AuditEvent).order_by(AuditEvent.id)).scalars():
-        checked += 1
-        if event.prev_hash != prev or event.compute_hash() != event.hash:
-            bad.append(event.id)
-        prev = event.hash
-    return checked, bad
 
 
 def record_export(actor, what: str, fmt: str, *, person_id: int | None = None, rows: int | None = None,
