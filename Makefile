@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
 ASSETS := app/static/govuk/.copied-5.7.1
 
-.PHONY: run test setup venv assets db clean lint test-sqlite test-postgres e2e bench security
+.PHONY: run test setup venv assets browser services db clean lint test-sqlite test-postgres e2e bench security
 
 run: setup db
 	@echo "Waypoint is at http://127.0.0.1:5000  (Ctrl+C to stop)"
@@ -14,7 +14,29 @@ run: setup db
 
 test: setup test-sqlite test-postgres security
 
-setup: venv assets
+setup: venv assets browser services
+
+# The browser journeys (tests/e2e) drive Debian's Chromium. On a fresh machine where we are root, install it from
+# Debian's packages, so they run rather than skip; elsewhere say loudly that they will be skipped.
+browser:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "== installing Chromium from Debian's packages (for the browser journeys)"; \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	else echo "!! Chromium is not installed and this user cannot install it: browser journeys will be SKIPPED" \
+	  "(as root: apt-get install chromium)"; fi
+
+# Rate limits are tested against Redis (tests/security/test_rate_limits.py, test_limits_across_workers.py): start
+# the machine's redis-server on 127.0.0.1:6379 if it is installed but not answering.
+services:
+	@if command -v redis-cli >/dev/null 2>&1 && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then :; \
+	elif command -v redis-server >/dev/null 2>&1; then \
+	  echo "== starting redis-server on 127.0.0.1:6379"; redis-server --bind 127.0.0.1 --port 6379 --save '' --daemonize yes; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "== installing and starting redis-server"; export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq redis-server >/dev/null && \
+	  redis-server --bind 127.0.0.1 --port 6379 --save '' --daemonize yes; \
+	else echo "!! Redis is not running on 127.0.0.1:6379: the rate-limit tests will fail"; fi
 
 venv: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt
