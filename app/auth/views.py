@@ -97,7 +97,7 @@ def sign_in_code():
         ok = services.check_second_factor(user, form.code.data, ip=client_ip())
         db.session.commit()
         if ok:
-            return _finish_sign_in(user, session.get(PENDING_NEXT))
+            return _finish_sign_in(user, _safe_next(session.get(PENDING_NEXT)))
         form.code.errors = [services.CODE_FAILED]
     return render_template("auth/code.html", form=form, page_title="Enter your security code")
 
