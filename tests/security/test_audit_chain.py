@@ -33,7 +33,8 @@ def audited(tmp_path):
 
 
 def _cli(app, *args):
-    return app.test_cli_runner().invoke(args=["audit", *args])
+    with app.app_context():  # the suite may already have its own app's context pushed: the command must use this one
+        return app.test_cli_runner().invoke(args=["audit", *args])
 
 
 def _sql(app, statement: str, **params):
