@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 PASSWORD = "bench-load-password-7731"
 SECRET_KEY = secrets.token_urlsafe(48)  # one per run: every app server must share it, as in production
+AUDIT_KEY = secrets.token_urlsafe(48)  # likewise the audit chain's key (the production gate requires one)
 SIZES = {
     "national": Size(providers=30),  # 150,000 referrals over 30 providers: about 5,000 each
     "demo": Size(people=400, referrals=600, contacts=4_000, programmes=4, years=2, first_fy=2024, providers=2),
@@ -158,7 +159,7 @@ def _redis_up() -> bool:
 
 def serve(url: str, workers: int, port: int) -> subprocess.Popen:
     env = {**os.environ, "WAYPOINT_CONFIG": "production", "DATABASE_URL": url,
-           "SECRET_KEY": SECRET_KEY}
+           "SECRET_KEY": SECRET_KEY, "WAYPOINT_AUDIT_KEY": AUDIT_KEY}
     if _redis_up():  # limits shared by every worker and server, as in production
         env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",

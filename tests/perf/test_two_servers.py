@@ -103,7 +103,7 @@ def two_servers(shared_database):
     if not (ROOT / ".venv" / "bin" / "gunicorn").exists():
         pytest.fail("gunicorn is not installed in .venv (make setup)")
     env = {**os.environ, "WAYPOINT_CONFIG": "production", "DATABASE_URL": shared_database,
-           "SECRET_KEY": secrets.token_urlsafe(48)}
+           "SECRET_KEY": secrets.token_urlsafe(48), "WAYPOINT_AUDIT_KEY": secrets.token_urlsafe(48)}
     procs, bases = [], []
     for _ in range(2):
         port = _free_port()
