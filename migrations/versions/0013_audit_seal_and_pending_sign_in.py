@@ -1,8 +1,8 @@
 """audit events are sealed into a keyed chain after they are written (seq; hash and prev_hash set by the sealer);
 the "password accepted" step of a sign-in is held on the server, single-use (users.pending_sign_in_*)
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 
 Upgrading unseals every existing event (their old, unkeyed hashes are dropped): the next `flask audit seal`,
 `checkpoint` or `verify` seals them all, in id order, under WAYPOINT_AUDIT_KEY. Run `flask audit verify` with the
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0011"
-down_revision = "0010"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
