@@ -111,7 +111,8 @@ def live(provider_world):
         pytest.fail("Redis is not running at 127.0.0.1:6379 (.ci/run starts it)")
     port = _free_port()
     env = {**os.environ, "WAYPOINT_CONFIG": "production", "DATABASE_URL": provider_world["url"],
-           "SECRET_KEY": secrets.token_urlsafe(48), "REDIS_URL": redis_url, "WAYPOINT_WORKERS": "2",
+           "SECRET_KEY": secrets.token_urlsafe(48), "WAYPOINT_AUDIT_KEY": secrets.token_urlsafe(48),
+           "REDIS_URL": redis_url, "WAYPOINT_WORKERS": "2",
            "RATELIMIT_KEY_PREFIX": f"waypoint-api-test-{secrets.token_hex(4)}", "API_TOKEN_RATE_LIMIT": "40 per minute"}
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
                              "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True,
