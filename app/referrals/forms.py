@@ -248,7 +248,7 @@ class CloseForm(FlaskForm):
 
 
 class ReopenForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     reason = NoteField("Why is the case being reopened?", rows=3,
                        description="This goes in the case's history. For example: they came back to us after two "
                                    "weeks and want to carry on.",
