@@ -109,8 +109,9 @@ def test_finance_sets_up_a_year_and_downloads_its_reports(page):
     page.goto("/finance/years/2025/spend")
     assert _spend_rows(page) == 5
     _upload(page, GOOD_LEDGER)  # the same file again adds nothing
-    assert "0 rows added" in page.locator(".govuk-notification-banner").inner_text()
-    assert "4 were already imported" in page.locator(".govuk-notification-banner").inner_text()
+    banner = page.locator(".govuk-notification-banner").inner_text()
+    assert "Nothing was added: all 4 rows of this file were already imported" in banner
+    assert "rows added" not in banner
     assert "5 entries in Q1: £54,500 actual." in page.locator("[data-testid=spend-total]").inner_text()
 
     # Correcting the hand entry: £25,000 should have been £24,000.
