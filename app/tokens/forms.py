@@ -1,13 +1,18 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, Regexp
+
+
+# A name is shown on pages and in the audit: control characters (a NUL byte cannot even be stored in PostgreSQL)
+# get a message, not an error page.
+PRINTABLE = Regexp(r"^[^\x00-\x1f\x7f]*$", message="Use letters, numbers, spaces and punctuation only")
 
 
 class PersonalTokenForm(FlaskForm):
     name = StringField("Name", widget=GovTextInput(),
                        description="What will use it, so you can tell your tokens apart. For example ‘Laptop sync’.",
-                       validators=[InputRequired(message="Give the token a name"), Length(max=100)])
+                       validators=[InputRequired(message="Give the token a name"), Length(max=100), PRINTABLE])
     submit = SubmitField("Make a token", widget=GovSubmitInput())
 
 
@@ -15,7 +20,7 @@ class ServiceTokenForm(FlaskForm):
     name = StringField("System name", widget=GovTextInput(),
                        description="For example ‘Royal Berkshire A&E referrals’. Work the system does is shown under "
                                    "this name.",
-                       validators=[InputRequired(message="Give the system a name"), Length(max=100)])
+                       validators=[InputRequired(message="Give the system a name"), Length(max=100), PRINTABLE])
     organisation_id = SelectField("Organisation", coerce=int, widget=GovSelect(),
                                   validators=[InputRequired(message="Choose the organisation whose system this is")])
     role = SelectField("Acts as", widget=GovSelect(),
