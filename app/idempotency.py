@@ -16,7 +16,8 @@ records. One mechanism serves both doors:
           return redirect(location)
 
 * **The API**'s ``Idempotency-Key`` header: ``run_once(scope, key, fingerprint, call)`` (or the ``idempotent``
-  decorator) stores the key with its scope (the user or API token it belongs to), a fingerprint of the request
+  decorator) stores the key with its scope (who it belongs to: the person, or an organisation's system — never one
+  token, since tokens are renewed; see app/api/core.py ``idempotency_scope``), a fingerprint of the request
   and the first response (status, body, Location). A retry with the same key and the same request gets the first
   answer again (header ``Idempotent-Replayed: true``); the same key with a different request is refused with 422;
   a retry while the first is still being processed gets 409.
@@ -180,7 +181,7 @@ def header_key() -> str | None:
 
 def idempotent(scope: Callable[[], str]):
     """Decorate an API view: with an Idempotency-Key header the view runs at most once per (scope(), key).
-    ``scope`` returns who the key belongs to, e.g. ``lambda: f"token:{g.api_token.id}"``. Without the header the
+    ``scope`` returns who the key belongs to, e.g. ``lambda: f"user:{current_user.id}"`` (the caller, not its token). Without the header the
     view runs as usual."""
 
     def decorator(view):

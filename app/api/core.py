@@ -18,6 +18,7 @@ from app.api.problems import problem
 from app.db import db
 from app.limits import client_ip, configured, limiter
 from app.schemas import ProblemSchema, encode_cursor
+from app.tokens.models import TokenKind
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -124,9 +125,23 @@ def loads_referral(view):
     return wrapped
 
 
+def idempotency_scope(token) -> str:
+    """Whose an Idempotency-Key is: the *caller*, not the token it came with, so a retry sent after the token was
+    renewed (the offline app gets a new one with each new session; a person makes a new one when theirs runs out)
+    still finds the first answer. A personal token's keys are its person's. A service token's are its
+    organisation's system at that role: every service account of one organisation and role sees exactly the same
+    records (app/auth/policies.py scopes by organisation and role), so a replay shows nothing the caller could not
+    read anyway, and an administrator's rotated token keeps its keys. Never wider: two people, or two
+    organisations, never share a key."""
+    if token.kind is TokenKind.SERVICE:
+        account = token.user
+        return f"api-service:{account.organisation_id}:{account.role.value}"
+    return f"api-user:{token.user_id}"
+
+
 def idempotent(view):
     """`Idempotency-Key` on a POST, through the app's one idempotency mechanism (app/idempotency.py), scoped to
-    the token: the first answer is stored with the record it made, in the same transaction; a retry with the
+    the caller (``idempotency_scope``: the person, or the organisation's system): the first answer is stored with the record it made, in the same transaction; a retry with the
     same key and request gets it again (Idempotent-Replayed: true); the same key for a different request is 422,
     and while the first is still running, 409. A refused request (4xx raised by a service) keeps nothing, so
     it may be retried with the same key once corrected."""
@@ -139,8 +154,9 @@ def idempotent(view):
             return problem(400, str(exc), errors=[{"field": "Idempotency-Key", "message": str(exc)}])
         if key is None:
             return view(*args, **kwargs)
-        scope, fingerprint = f"api-token:{g.api_token.id}", idempotency.request_fingerprint()
-        stored = idempotency.claim(scope, key, fingerprint)
+        scope, fingerprint = idempotency_scope(g.api_token), idempotency.request_fingerprint()
+        # Keys claimed before they were the caller's were the token's: honour those while they are kept.
+        stored = idempotency.lookup(f"api-token:{g.api_token.id}", key) or idempotency.claim(scope, key, fingerprint)
         if stored is not None and stored.fingerprint != fingerprint:
             message = "This Idempotency-Key was already used for a different request: use a new key for a new request"
             return problem(422, message, slug="idempotency-conflict",
