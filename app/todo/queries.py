@@ -85,3 +85,25 @@ def recent_first_contacts(user, since: date, *, mine_only: bool, worker_id: int 
     )
     stmt = _scope(stmt, user, mine_only=mine_only, worker_id=worker_id, site_id=site_id)
     return db.session.execute(stmt).all()
+
+
+def offline_first_contacts(user, since: date, *, mine_only: bool, worker_id: int | None = None,
+                           site_id: int | None = None, limit: int = 200):
+    """Referrals since `since` whose first contact attempt was recorded on a phone without a connection (issue
+    14): with when it happened, when it was saved on the phone and when it arrived, for `todo.first_contact`."""
+    stmt = (
+        sa.select(Referral.id, Referral.referred_on, Referral.referred_at, Referral.first_contact_at,
+                  Person.given_name, Person.family_name, Site.name.label("site"), Programme.kind.label("kind"),
+                  ProgrammeClock.id.label("clock_id"), ProgrammeClock.first_contact_within,
+                  ProgrammeClock.first_contact_unit, ProgrammeClock.amber_hours, ProgrammeClock.baseline_within_days,
+                  ProgrammeClock.review_at_weeks, ProgrammeClock.exit_at_close,
+                  Contact.recorded_offline_at, Contact.created_at)
+        .join(Contact, sa.and_(Contact.referral_id == Referral.id, Contact.occurred_at == Referral.first_contact_at))
+        .join(Person, Person.id == Referral.person_id)
+        .join(Programme, Programme.id == Referral.programme_id)
+        .join(Site, Site.id == Referral.site_id)
+        .outerjoin(ProgrammeClock, ProgrammeClock.programme_id == Referral.programme_id)
+        .where(Referral.referred_on >= since, Contact.recorded_offline_at.is_not(None))
+    )
+    stmt = _scope(stmt, user, mine_only=mine_only, worker_id=worker_id, site_id=site_id)
+    return db.session.execute(stmt.order_by(Referral.first_contact_at.desc(), Contact.id).limit(limit)).all()

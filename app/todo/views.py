@@ -9,7 +9,7 @@ from app.auth.decorators import personal_data, requires
 from app.auth.roles import Capability as C
 from app.forms import id_arg, page_arg
 from app.referrals import queries as referral_queries
-from app.todo import bp, items as todo_items, queries
+from app.todo import bp, first_contact, items as todo_items, queries
 from app.todo.services import todo_for, uk_now
 
 PAGE_SIZE = 50
@@ -30,13 +30,17 @@ def todo():
     page = page_arg()
     ctx["shown"] = found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     ctx["page"], ctx["pages"] = page, max(1, -(-len(found) // PAGE_SIZE))
+    ctx["recent_days"] = RECENT_DAYS
+    # First contacts written down offline that arrived later: the clock counts when they happened (issue 14).
+    ctx["offline_first"] = first_contact.from_rows(queries.offline_first_contacts(
+        current_user, now.date() - timedelta(days=RECENT_DAYS), mine_only=mine_only, worker_id=worker_id,
+        site_id=site_id))
     if manager and not mine_only:
         ctx["by_worker"], ctx["by_site"] = todo_items.tallies(found)
         ctx["breaches"] = todo_items.breaches_now(found)
         recent = queries.recent_first_contacts(current_user, now.date() - timedelta(days=RECENT_DAYS),
                                                mine_only=False, worker_id=worker_id, site_id=site_id)
         ctx["clock_record"] = todo_items.recent_clock_record(recent)
-        ctx["recent_days"] = RECENT_DAYS
         ctx["workers"] = referral_queries.worker_filter_choices(current_user)
         ctx["sites"] = [(s.id, f"{s.programme} — {s.name}")
                         for s in referral_queries.site_choices(current_user, active_only=False)]

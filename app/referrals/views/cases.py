@@ -23,6 +23,7 @@ from app.referrals.forms import (
 from app.referrals.models import Contact, ContactMode, LawfulBasis, ReferralSource, TimePoint, TrialArm
 from app.referrals.transitions import ReferralStatus, can_move, next_statuses
 from app.referrals.views._helpers import case_crumbs, conflict_redirect, fail
+from app.todo import first_contact
 
 
 FIELD_LABELS = {
@@ -79,6 +80,7 @@ def case(referral_id: int):
         timeline=_timeline(referral, queries.case_history(referral)),
         next_statuses=[s for s in next_statuses(referral.status) if s is not ReferralStatus.CLOSED],
         attended=sum(1 for c in referral.contacts if c.attended), follow_up=due,
+        first_contact=first_contact.for_referral(referral),
         page_title=f"{referral.person.display_name} — {referral.programme.name}",
         breadcrumbs=case_crumbs(referral)[:2])
     db.session.commit()  # after rendering: committing first would expire the eager-loaded timeline
