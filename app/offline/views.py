@@ -34,6 +34,7 @@ STATIC_FILES = (
     "govuk/govuk-frontend.min.css", "govuk/govuk-frontend.min.js",
     "css/app.css",
     "offline/offline.css", "offline/app.js", "offline/store.js", "offline/pages.js", "offline/outbox.js",
+    "offline/signout.js",
     "offline/vendor/idb/index.js", "offline/icons/icon-192.png", "img/favicon.svg",
 )
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"

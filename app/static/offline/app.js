@@ -5,6 +5,7 @@ import { initAll } from '../govuk/govuk-frontend.min.js'
 import * as store from './store.js'
 import * as outbox from './outbox.js'
 import * as pages from './pages.js'
+import { guardSignOut } from './signout.js'
 
 const body = document.body
 const page = body.dataset.page
@@ -48,7 +49,7 @@ async function csrf () {
 }
 
 // 'active' (key and copy refreshed), 'signed-out', 'revoked', or 'unreachable'.
-async function syncWithServer () {
+async function syncWithServer (forceToken = false) {
   const deviceId = await store.deviceId()
   let token, signedIn
   try {
@@ -68,9 +69,9 @@ async function syncWithServer () {
       return 'unreachable'
     }
   }
-  // A fresh outbox token only when the one held is missing or has less than two hours left: the same token
-  // is kept across tabs, so an item cut off mid-send is sent again under the token its key belongs to.
-  const needToken = (await store.tokenExpiresAt()) - Date.now() < 2 * 3600 * 1000
+  // A fresh outbox token when the one held is missing, ended, or has less than two hours left. An item's key
+  // belongs to the worker, not to the token, so an item cut off mid-send may be resent under a new token.
+  const needToken = forceToken || (await store.tokenExpiresAt()) - Date.now() < 2 * 3600 * 1000
   let response
   try {
     response = await fetch('/offline/sync', {
@@ -96,7 +97,12 @@ async function sendWaiting () {
   if (flushing) return flushing
   flushing = (async () => {
     try {
-      const result = await outbox.flush(key, refreshCount)
+      let result = await outbox.flush(key, refreshCount)
+      if ((result.stopped === 'token' || result.stopped === 'no-token') && await syncWithServer(true) === 'active') {
+        // The token was ended (signed out elsewhere, replaced on another tab): one more go with a new one.
+        const more = await outbox.flush(key, refreshCount)
+        result = { sent: result.sent + more.sent, held: result.held + more.held, stopped: more.stopped }
+      }
       if (result.sent || result.held) {
         pages.flash(`${result.sent} sent to Waypoint${result.held ? `, ${result.held} held for you to look at` : ''}.`,
           result.held ? 'Some items need you' : 'Sent', !result.held)
@@ -161,11 +167,22 @@ async function renderPage () {
   }
 }
 
+// Signing out deletes what this phone keeps; with items not in Waypoint yet, the worker is asked first
+// (signout.js: send them now, or sign out and delete them).
 async function signOut () {
-  const waiting = await store.waitingCount()
-  if (waiting && key && navigator.onLine) await sendWaiting()
-  const still = await store.waitingCount()
-  if (still && !window.confirm(`${still} item${still === 1 ? ' has' : 's have'} not been sent to Waypoint yet. Signing out deletes ${still === 1 ? 'it' : 'them'} from this phone. Sign out anyway?`)) return
+  await guardSignOut({
+    send: key
+      ? async () => {
+        await sendWaiting()
+        return null
+      }
+      : null,
+    signOut: finishSignOut,
+    stay: refreshCount
+  })
+}
+
+async function finishSignOut () {
   let token = null
   try { token = (await csrf()).token } catch (e) { token = null }
   await store.wipeAll()

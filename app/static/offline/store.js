@@ -29,6 +29,13 @@ export function database () {
   return dbPromise
 }
 
+// Whether this browser holds an offline store at all, without making one (where the browser cannot list its
+// databases, assume it may).
+export async function exists () {
+  if (!indexedDB.databases) return true
+  return (await indexedDB.databases()).some((d) => d.name === DB_NAME)
+}
+
 export async function closeDatabase () {
   if (dbPromise) {
     const db = await dbPromise
@@ -69,6 +76,12 @@ async function deriveKey (material) {
   return crypto.subtle.deriveKey(
     { name: 'HKDF', hash: 'SHA-256', salt: encoder.encode('waypoint-offline-v1'), info: encoder.encode('store') },
     base, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])
+}
+
+// The key from its material, without keeping the material in this tab (a page outside the offline app that
+// only needs to send the outbox before signing out).
+export function keyFrom (material) {
+  return deriveKey(material)
 }
 
 export async function keepKey (material) {
