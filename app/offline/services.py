@@ -91,20 +91,43 @@ def _outbox_token_name(device: OfflineDevice) -> str:
     return f"Offline app (device {device.id})"
 
 
-def issue_outbox_token(actor: User, device: OfflineDevice) -> dict:
+LAST_SEND_MINUTES = 10
+
+
+def issue_outbox_token(actor: User, device: OfflineDevice, *, last_send: bool = False) -> dict:
     """A personal API token for this device's outbox: it acts as the worker (their role and scope at each call,
     like any personal token), lives only as long as the offline copy may (OFFLINE_MAX_AGE_HOURS), and replaces the
-    device's previous one. It is listed on the worker's API tokens page under the device's name."""
+    device's previous one. It is listed on the worker's API tokens page under the device's name.
+
+    ``last_send``: the device was withdrawn and is about to wipe itself; its own worker, still signed in, gets
+    LAST_SEND_MINUTES to send what it holds first (see ``last_send_token``)."""
     revoke_outbox_tokens(actor, device)
     raw = PREFIX + secrets.token_urlsafe(32)
+    lifetime = timedelta(minutes=LAST_SEND_MINUTES) if last_send else timedelta(hours=max_age_hours())
     token = ApiToken(name=_outbox_token_name(device), kind=TokenKind.PERSONAL, user_id=actor.id,
                      created_by_id=actor.id, prefix=raw[:10], token_hash=hash_token(raw),
-                     expires_at=utcnow() + timedelta(hours=max_age_hours()))
+                     expires_at=utcnow() + lifetime)
     db.session.add(token)
     db.session.flush()
     audit.record(actor, "api_token.created", token, detail={
-        "kind": "personal", "name": token.name, "for": "offline outbox", "expires_at": token.expires_at.isoformat()})
+        "kind": "personal", "name": token.name, "expires_at": token.expires_at.isoformat(),
+        "for": "sending a withdrawn device's unsent items before it wipes itself" if last_send else "offline outbox"})
     return {"token": raw, "expires_at": token.expires_at.isoformat() + "Z"}
+
+
+def last_send_token(actor: User, device_id) -> dict | None:
+    """A withdrawn device wipes itself; before it does, the items it holds that are not in Waypoint yet are sent
+    when its own worker is still signed in (a session still valid: they could record the same through the
+    pages). Never for anyone else's device, never the key (the tab must still hold it), and only for
+    LAST_SEND_MINUTES. An account that was disabled has no session, so its devices just wipe."""
+    try:
+        device = find_device(_check_device_id(device_id))
+    except DomainError:
+        return None
+    if device is None or device.user_id != actor.id or device.revoked_at is None \
+            or not actor.can(Capability.LOG_CONTACT):
+        return None
+    return issue_outbox_token(actor, device, last_send=True)
 
 
 def revoke_outbox_tokens(user: User, device: OfflineDevice | None = None) -> int:

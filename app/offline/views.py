@@ -150,7 +150,11 @@ def sync():
         token = services.issue_outbox_token(current_user, device) if body.get("need_token") is True else None
     except services.DeviceRevoked as exc:
         db.session.rollback()
-        return jsonify(state="revoked", message=str(exc)), 410
+        # The device's own worker, still signed in, with items waiting: a few minutes to send them first.
+        token = services.last_send_token(current_user, _json_body().get("device_id")) \
+            if _json_body().get("unsent") is True else None
+        db.session.commit()
+        return jsonify(state="revoked", message=str(exc), api_token=token), 410
     except DomainError as exc:
         db.session.rollback()
         return jsonify(state="refused", message=str(exc)), 422

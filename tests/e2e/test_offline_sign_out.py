@@ -133,3 +133,39 @@ def test_the_offline_apps_own_sign_out_warns_about_a_held_item_and_offers_to_loo
     page.wait_for_url("**/sign-in**")
     assert page.evaluate(OUTBOX_STATES) == []
     assert server_rows(live_server, referral_id, "-")[0] == []
+
+
+def _withdraw_devices(live_server, email: str) -> None:
+    import sqlalchemy as sa
+
+    from app.auth.models import User
+    from app.db import db
+    from app.offline.services import revoke_devices
+
+    with live_server.app.app_context():
+        user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one()
+        revoke_devices(user, "withdrawn by an administrator")
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_withdrawn_device_sends_what_waits_before_it_wipes_itself_while_its_worker_is_signed_in(page, live_server):
+    context = page.context
+    note = "Caught him at the bus station"
+    referral_id = make_case(live_server, "Luca", "Withdrawnsend-Moretti")
+    sign_in_as(page, WORKER)
+    install(page)
+    context.set_offline(True)
+    page.goto(f"/offline/case?id={referral_id}")
+    ready(page)
+    log_contact(page, date.today(), "12:40", note)
+    _withdraw_devices(live_server, WORKER)  # e.g. the worker reported the phone lost, then found it
+
+    context.set_offline(False)
+    page.goto("/offline/")
+    ready(page)
+    locked = page.locator("[data-locked]").inner_text()
+    assert "withdrawn, so it has been cleared" in locked and "1 item was sent to Waypoint first" in locked
+    assert [c.notes for c in server_rows(live_server, referral_id, "-")[0]] == [note]
+    assert page.evaluate(OUTBOX_STATES) == []
+    shot(page, "offline-18-withdrawn-sent-first")

@@ -3,11 +3,12 @@ wipe signals (sign-out, revocation) — with the test client, CSRF on."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from app.audit import AuditEvent
-from app.db import db
+from app.db import db, utcnow
 from app.offline import services
 from app.offline.models import OfflineDevice
 from tests.conftest import sign_in
@@ -148,3 +149,41 @@ def test_cli_withdraws_a_workers_devices(app, client, world):
     assert _state(client, DEVICE) == {"state": "revoked"}
     unknown = app.test_cli_runner().invoke(args=["offline", "revoke", "--email", "nobody@example.org"])
     assert unknown.exit_code != 0 and "No account" in unknown.output
+
+
+def _sync_unsent(client, device_id=DEVICE):
+    return client.post("/offline/sync", json={"device_id": device_id, "unsent": True},
+                       headers={"X-CSRFToken": _csrf(client)})
+
+
+def test_a_withdrawn_device_of_a_signed_in_worker_gets_minutes_to_send_what_waits_and_nothing_else(
+        client, world, app):
+    sign_in(client, world.worker_a)
+    assert _sync(client).status_code == 200
+    services.revoke_devices(world.worker_a, "lost phone")
+    db.session.commit()
+    # Nothing waiting: no token.
+    plain = _sync(client)
+    assert plain.status_code == 410 and plain.get_json()["api_token"] is None
+    # Items waiting: a token that lasts minutes, acts as the worker, and carries no key or caseload.
+    answer = _sync_unsent(client)
+    body = answer.get_json()
+    assert answer.status_code == 410 and body["state"] == "revoked" and "key" not in body and "data" not in body
+    left = datetime.fromisoformat(body["api_token"]["expires_at"].rstrip("Z")) - utcnow()
+    assert timedelta(minutes=9) < left <= timedelta(minutes=10)
+    api = app.test_client()
+    sent = api.post(f"/api/v1/referrals/{world.referral_a.id}/contacts",
+                    headers={"Authorization": f"Bearer {body['api_token']['token']}", "Idempotency-Key": "last-1"},
+                    json={"occurred_at": "2024-06-12T10:00:00", "mode": "phone", "attended": False})
+    assert sent.status_code == 201
+    assert db.session.execute(sa.select(AuditEvent.detail).where(
+        AuditEvent.action == "api_token.created").order_by(AuditEvent.id.desc()).limit(1)).scalar_one()["for"] \
+        .startswith("sending a withdrawn device's unsent items")
+    # Another worker signed in on that browser never gets one; nor does a disabled account (no session).
+    other = app.test_client()
+    sign_in(other, world.worker_a2)
+    assert _sync_unsent(other).get_json()["api_token"] is None
+    world.worker_a.active = False
+    db.session.commit()
+    refused = _sync_unsent(client)
+    assert refused.status_code in (302, 401) and not (refused.get_json(silent=True) or {}).get("api_token")

@@ -13,6 +13,7 @@ body.classList.add('js-enabled', 'govuk-frontend-supported')
 
 let key = null
 let flushing = null
+let lastSendToken = null
 
 function setConnection (text) {
   document.querySelector('[data-connection]').replaceChildren(
@@ -77,12 +78,17 @@ async function syncWithServer (forceToken = false) {
     response = await fetch('/offline/sync', {
       method: 'POST', credentials: 'same-origin', redirect: 'manual',
       headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token, Accept: 'application/json' },
-      body: JSON.stringify({ device_id: deviceId, need_token: needToken })
+      body: JSON.stringify({ device_id: deviceId, need_token: needToken, unsent: (await store.waitingCount()) > 0 })
     })
   } catch (e) {
     return 'unreachable'
   }
-  if (response.status === 410) return 'revoked'
+  if (response.status === 410) {
+    // Withdrawn. If we are its own worker, still signed in, with items waiting, the server gives a few minutes
+    // to send them before the wipe.
+    try { lastSendToken = (await response.json()).api_token || null } catch (e) { lastSendToken = null }
+    return 'revoked'
+  }
   if (response.type === 'opaqueredirect' || response.status === 401) return 'signed-out'
   if (!response.ok) return 'unreachable'
   const answer = await response.json()
@@ -195,6 +201,28 @@ async function finishSignOut () {
   }
 }
 
+// The device was withdrawn (by an administrator): send what waits first when
+// the server allowed it (its own worker, still signed in), then delete everything.
+async function withdrawn () {
+  let sent = 0
+  let lost = await store.waitingCount()
+  if (key && lastSendToken && lost) {
+    await store.saveToken(key, lastSendToken)
+    const result = await outbox.flush(key)
+    sent = result.sent
+    lost = await store.waitingCount() + (await store.outboxItems()).filter((i) => i.state === 'held').length
+  } else {
+    lost += (await store.outboxItems()).filter((i) => i.state === 'held').length
+  }
+  lastSendToken = null
+  await store.wipeAll()
+  key = null
+  const told = [sent ? `${sent} item${sent === 1 ? ' was' : 's were'} sent to Waypoint first.` : null,
+    lost ? `${lost} item${lost === 1 ? '' : 's'} not in Waypoint could not be sent and ${lost === 1 ? 'was' : 'were'} deleted.` : null,
+    'Sign in to Waypoint to carry on.'].filter(Boolean).join(' ')
+  showLocked('This phone’s offline copy was withdrawn, so it has been cleared.', told)
+}
+
 async function start () {
   initAll()
   pages.showFlashFromSession()
@@ -209,9 +237,7 @@ async function start () {
   const waiting = await store.waitingCount()
   const waitingText = waiting ? `${waiting} item${waiting === 1 ? ' is' : 's are'} waiting to be sent; they are kept, locked, and sent after you sign in.` : ''
   if (state === 'revoked') {
-    await store.wipeAll()
-    key = null
-    showLocked('This phone’s offline copy was withdrawn, so it has been cleared.', 'Sign in to Waypoint to carry on.')
+    await withdrawn()
   } else if (state === 'signed-out') {
     // Signed out elsewhere, or the session ran out: the copy of the caseload goes now.
     await store.wipeCaseload()
@@ -227,7 +253,10 @@ async function start () {
   if (state === 'active') await sendWaiting()
   window.addEventListener('online', async () => {
     const again = await syncWithServer()
-    if (again === 'active') {
+    if (again === 'revoked') {
+      await withdrawn()
+      await renderPage()
+    } else if (again === 'active') {
       document.querySelector('[data-locked]').hidden = true
       await renderPage()
       await sendWaiting()
