@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 
 from tests.e2e.conftest import shot, sign_in_as
-from tests.e2e.test_offline import WORKER, change_on_server, install, log_contact, make_case, ready, server_rows
+from tests.e2e.test_accessibility import AXE, _violations
+from tests.e2e.test_offline import install, log_contact, make_case, ready, server_rows
+from tests.e2e.test_offline_arrivals import other_provider_people
 
 pytestmark = pytest.mark.e2e
 
@@ -29,8 +31,9 @@ def _queue_offline_then_open_the_main_site(page, live_server, family: str, note:
     """A contact saved offline; the tab closed; the connection back; the main site opened (not the offline app,
     which would send it): the item is still waiting when the worker goes to sign out."""
     context = page.context
-    referral_id = make_case(live_server, "Femi", family)
-    sign_in_as(page, WORKER)
+    worker, _ = other_provider_people(live_server)
+    referral_id = make_case(live_server, "Femi", family, worker_email=worker)
+    sign_in_as(page, worker)
     install(page)
     context.set_offline(True)
     page.goto(f"/offline/case?id={referral_id}")
@@ -66,6 +69,7 @@ def test_signing_out_from_the_main_site_warns_then_sends_the_waiting_item_once(p
     assert server_rows(live_server, referral_id, "-")[0] == []
     assert page.evaluate("document.activeElement.hasAttribute('data-sign-out-warning')")
     shot(page, "offline-12-main-site-sign-out-warning")
+    assert AXE is None or _violations(page) == []
 
     page.get_by_role("button", name="Send it now, then sign out").click()
     page.wait_for_url("**/sign-in")
@@ -96,7 +100,7 @@ def test_signing_out_from_the_main_site_deletes_the_items_only_when_the_worker_c
 
 
 def test_signing_out_with_nothing_waiting_asks_nothing(page, live_server):
-    sign_in_as(page, WORKER)
+    sign_in_as(page, other_provider_people(live_server)[0])
     page.goto("/")
     page.locator("header").get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in")
@@ -105,14 +109,15 @@ def test_signing_out_with_nothing_waiting_asks_nothing(page, live_server):
 
 def test_the_offline_apps_own_sign_out_warns_about_a_held_item_and_offers_to_look_at_it(page, live_server):
     context = page.context
-    referral_id = make_case(live_server, "Ada", "Signoutheld-Nwosu")
-    sign_in_as(page, WORKER)
+    worker, manager = other_provider_people(live_server)
+    referral_id = make_case(live_server, "Ada", "Signoutheld-Nwosu", worker_email=worker)
+    sign_in_as(page, worker)
     install(page)
     context.set_offline(True)
     page.goto(f"/offline/case?id={referral_id}")
     ready(page)
     log_contact(page, date.today(), "11:30", "Saw her at the youth club")
-    change_on_server(live_server, referral_id, close=True)
+    _close(live_server, referral_id, manager)
     context.set_offline(False)
     page.goto("/offline/outbox")
     ready(page)
@@ -128,11 +133,30 @@ def test_the_offline_apps_own_sign_out_warns_about_a_held_item_and_offers_to_loo
     assert warning.get_by_role("link", name="Look at the held item").count() == 1
     assert page.evaluate(OUTBOX_STATES) == ["held"]
     shot(page, "offline-14-offline-app-sign-out-held")
+    assert AXE is None or _violations(page) == []
 
     warning.get_by_role("button", name="Sign out and delete it").click()
     page.wait_for_url("**/sign-in**")
     assert page.evaluate(OUTBOX_STATES) == []
     assert server_rows(live_server, referral_id, "-")[0] == []
+
+
+def _close(live_server, referral_id: int, manager_email: str) -> None:
+    """The worker's manager closes the case at the office while the worker is out of signal."""
+    import sqlalchemy as sa
+
+    from app.auth.models import User
+    from app.db import db
+    from app.referrals import services
+    from app.referrals.models import Referral
+    from app.referrals.transitions import ReferralStatus
+
+    with live_server.app.app_context():
+        manager = db.session.execute(sa.select(User).where(User.email == manager_email)).scalar_one()
+        services.close_referral(manager, db.session.get(Referral, referral_id), reason="Moved out of the area",
+                                closed_on=date.today(), ending=ReferralStatus.UNABLE_TO_CONTACT)
+        db.session.commit()
+        db.session.remove()
 
 
 def _withdraw_devices(live_server, email: str) -> None:
@@ -152,14 +176,15 @@ def _withdraw_devices(live_server, email: str) -> None:
 def test_a_withdrawn_device_sends_what_waits_before_it_wipes_itself_while_its_worker_is_signed_in(page, live_server):
     context = page.context
     note = "Caught him at the bus station"
-    referral_id = make_case(live_server, "Luca", "Withdrawnsend-Moretti")
-    sign_in_as(page, WORKER)
+    worker, _ = other_provider_people(live_server)
+    referral_id = make_case(live_server, "Luca", "Withdrawnsend-Moretti", worker_email=worker)
+    sign_in_as(page, worker)
     install(page)
     context.set_offline(True)
     page.goto(f"/offline/case?id={referral_id}")
     ready(page)
     log_contact(page, date.today(), "12:40", note)
-    _withdraw_devices(live_server, WORKER)  # e.g. the worker reported the phone lost, then found it
+    _withdraw_devices(live_server, worker)  # e.g. the worker reported the phone lost, then found it
 
     context.set_offline(False)
     page.goto("/offline/")

@@ -114,6 +114,9 @@ async function sendFromHere (csrfToken) {
       body: JSON.stringify({ device_id: await store.deviceId(), need_token: needToken })
     })
     if (response.status === 410) return 'This device’s offline copy was withdrawn by an administrator, so its items cannot be sent.'
+    if (response.type === 'opaqueredirect' || response.status === 401) {
+      return 'Your session has ended, so nothing was sent. Sign in again to send them; signing out now deletes them.'
+    }
     if (!response.ok) return 'Waypoint could not be reached. Nothing was sent.'
     const answer = await response.json()
     key = await store.keyFrom(answer.key)
