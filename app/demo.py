@@ -78,6 +78,8 @@ OTHER_PROVIDERS = {
     "Blue Light Mentoring": ("Blue Light Youth Mentors", SiteSetting.COMMUNITY_VENUE, "Fire stations"),
     "Sustainable Training": ("Violence Prevention Training Collective", SiteSetting.OTHER, "Online and in person"),
 }
+AGE_NOT_KNOWN_REASONS = ["Would not give a date of birth and no ID was seen",
+                         "Brought in unconscious; no ID with them", "Declined to say; referrer did not know"]
 REASONS = {
     ProgrammeKind.HOSPITAL: ["Stab wound, attended A&E", "Assault injury, attended A&E", "Injury from a fight near school"],
     ProgrammeKind.SCHOOL: ["First fixed-term suspension for a fight", "Carried a bladed article in school",
@@ -268,6 +270,8 @@ def _people_and_referrals(rng, fake, programmes, sites, users, n_people, today, 
                         home_area=fake.city(), organisation=s.provider)
         if person.date_of_birth is None and rng.random() < 0.5:
             person.estimated_age, person.estimated_on = age, referred_on
+        elif person.date_of_birth is None:  # never silence (DOMAIN.md §3.5); chosen without drawing, so the
+            person.age_not_known_reason = AGE_NOT_KNOWN_REASONS[i % len(AGE_NOT_KNOWN_REASONS)]  # figures hold
         db.session.add(person)
         _referral(rng, programme, s, person, referred_on, users, today)
         # Returning people: an earlier closed referral, then a new one in 2024-25.

@@ -34,8 +34,8 @@ MAX_KEPT_PROBLEMS = 1000
 SERVICE_FIELDS = {"occurred_on": "contact_on", "notes": "contact_notes", "achieved_on": "outcome_on",
                   "instrument": "measure_instrument", "measured_on": "measure_on", "value": "measure_value",
                   "reason": "reason", "to_status": "ending"}
-PERSON_VALUE_FIELDS = ("given_name", "family_name", "date_of_birth", "estimated_age", "sex", "gender_identity",
-                       "ethnicity", "home_area", "nhs_number", "police_reference")
+PERSON_VALUE_FIELDS = ("given_name", "family_name", "date_of_birth", "estimated_age", "age_not_known_reason", "sex",
+                       "gender_identity", "ethnicity", "home_area", "nhs_number", "police_reference")
 REFERRAL_VALUE_FIELDS = ("site", "programme", "referred_on", "source", "reason", "lawful_basis", "consent_recorded",
                          "override_reason", "trial_arm", "allocation_note", "closed_on", "closure_reason", "ending")
 
@@ -320,7 +320,10 @@ class Checker:
         for key in ("sex", "ethnicity"):
             raw[key] = _enum(key, raw.get(key))
         try:
-            values = check_person_values({k: v for k, v in raw.items() if k in PERSON_VALUE_FIELDS})
+            # A person needs an age or a reason (DOMAIN.md §3.5), unless an age cell was already refused as unreadable.
+            unreadable = any((person.row, self.heading(k)) in self.plan.flagged for k in ("date_of_birth", "estimated_age"))
+            values = check_person_values({k: v for k, v in raw.items() if k in PERSON_VALUE_FIELDS},
+                                         require_age=not unreadable)
         except DomainError as exc:
             self.domain(person.row, exc, "given_name")
             return

@@ -48,6 +48,9 @@ FIELDS: tuple[Field, ...] = (
           example="14/03/2007"),
     Field("estimated_age", "Estimated age", PERSON, INT, hint="Only when there is no date of birth: the age "
           "as at the referral date.", synonyms=("age", "approx age", "estimated age", "age (approx)"), example=""),
+    Field("age_not_known_reason", "Why age is not known", PERSON, hint="Only when there is neither a date of "
+          "birth nor an estimated age: a row needs one of the three.",
+          synonyms=("age not known", "age not known reason", "why age not known", "no age reason"), example=""),
     Field("sex", "Sex", PERSON, CATEGORY, synonyms=("sex", "gender"), example="Male"),
     Field("gender_identity", "Gender identity", PERSON, synonyms=("gender identity",)),
     Field("ethnicity", "Ethnicity", PERSON, CATEGORY, hint="ONS 2021 categories or police codes (W1, B2…).",

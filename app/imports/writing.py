@@ -35,8 +35,9 @@ from app.referrals.services.checks import check_closure
 from app.referrals.transitions import ReferralStatus as S
 
 BATCH = 5000
-PERSON_COLUMNS = ("given_name", "family_name", "date_of_birth", "estimated_age", "estimated_on", "sex",
-                  "gender_identity", "ethnicity", "home_area", "nhs_number", "police_reference")
+PERSON_COLUMNS = ("given_name", "family_name", "date_of_birth", "estimated_age", "estimated_on",
+                  "age_not_known_reason", "sex", "gender_identity", "ethnicity", "home_area", "nhs_number",
+                  "police_reference")
 
 
 def _reserve_ids(model, n: int) -> list[int]:

@@ -47,6 +47,9 @@ class NoteField(TextAreaField):
         return super().__call__(params=params, **kwargs)
 
 
+AGE_CHOICES = [("dob", "I know their date of birth"), ("estimate", "I can estimate their age"),
+               ("not_known", "Their age is not known")]
+
 CLOSURE_REASONS = ["Support plan completed", "Referred on to specialist service", "Moved out of area",
                    "Disengaged", "Declined further support", "Other"]
 
@@ -133,14 +136,21 @@ class PersonForm(FlaskForm):
     family_name = StringField("Last name", widget=GovTextInput(),
                               validators=[InputRequired(message="Enter their last name"),
                                           Length(max=100, message="Last name must be 100 characters or fewer")])
+    age_known = RadioField("What do you know about their age?", widget=GovRadioInput(), validators=[Optional()],
+                           choices=AGE_CHOICES, description="Their age decides which programmes they can join and "
+                                                            "how they are counted in the return.")
     date_of_birth = GovDateField("Date of birth", description="For example, 27 3 2008", earliest=EARLIEST,
                                  latest_today=True, validators=[Optional()])
-    estimated_age = WholeNumberField("Estimated age, if the date of birth is not known", example=15,
+    estimated_age = WholeNumberField("Estimated age", example=15,
                                      validators=[Optional(), NumberRange(min=0, max=120, message="Enter an age from 0 to 120")])
     estimated_on = GovDateField("Date the age was estimated", earliest=EARLIEST, latest_today=True,
                                 validators=[Optional()],
                                 description="The estimate is as at this date. Leave blank to use the referral "
                                             "date (or today, if no referral is being recorded).")
+    age_not_known_reason = StringField("Why is their age not known?", widget=GovTextInput(),
+                                       description="For example: they would not say, and no ID was seen",
+                                       validators=[Optional(), Length(max=200, message="Say why their age is not "
+                                                                      "known in 200 characters or fewer")])
     sex = enum_select(Sex, "Sex", blank="Not recorded yet", validators=[Optional()])
     gender_identity = StringField("Gender identity (optional)", widget=GovTextInput(),
                                   validators=[Optional(), Length(max=100, message="Use 100 characters or fewer: shorten what you typed and try again")])
@@ -152,6 +162,54 @@ class PersonForm(FlaskForm):
                                    validators=[Optional(), Length(max=50, message="Use 50 characters or fewer")])
     confirm_different = BooleanField("I have checked: this is a different person", widget=GovCheckboxInput())
     submit = SubmitField("Save", widget=GovSubmitInput())
+
+    AGE_FIELDS = {"dob": ("date_of_birth",), "estimate": ("estimated_age", "estimated_on"),
+                  "not_known": ("age_not_known_reason",)}
+
+    def age_choice(self) -> str | None:
+        """Which of the three answers about age was given: the radio, or (a client that sends no radio) the
+        first of date of birth, estimate, reason that was filled in. None is silence, which is refused."""
+        if self.age_known.data in self.AGE_FIELDS:
+            return self.age_known.data
+        if self.date_of_birth.data is not None or self.date_of_birth.errors:
+            return "dob"
+        if self.estimated_age.data is not None or self.estimated_age.errors:
+            return "estimate"
+        if (self.age_not_known_reason.data or "").strip():
+            return "not_known"
+        return None
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        choice = self.age_choice()
+        for other, names in self.AGE_FIELDS.items():
+            if other != choice:  # what was typed under an answer not chosen is not saved, so not checked
+                for name in names:
+                    getattr(self, name).errors = []
+        ok = not any(f.errors for f in self) and not self.form_errors
+        missing = {None: ("age_known", "Say whether you know their date of birth, can estimate their age, or "
+                                       "do not know their age"),
+                   "dob": ("date_of_birth", "Enter their date of birth"),
+                   "estimate": ("estimated_age", "Enter their estimated age, like 15"),
+                   "not_known": ("age_not_known_reason", "Say why their age is not known")}
+        name, message = missing[choice]
+        field = getattr(self, name)
+        empty = not (field.data or "").strip() if name == "age_not_known_reason" else field.data is None
+        if empty and not field.errors:
+            field.errors = [message]
+            ok = False
+        return ok
+
+    def age_values(self) -> dict:
+        """The age the worker chose to give, and nothing typed under the other answers."""
+        chosen = self.AGE_FIELDS.get(self.age_choice(), ())
+        return {name: getattr(self, name).data if name in chosen else None
+                for names in self.AGE_FIELDS.values() for name in names}
+
+    def show_age(self, person) -> None:
+        """Select the answer a saved record holds (for the edit page)."""
+        self.age_known.data = ("dob" if person.date_of_birth else "estimate" if person.estimated_age is not None
+                               else "not_known" if person.age_not_known_reason else None)
 
 
 class ReferralForm(FlaskForm):
@@ -277,5 +335,6 @@ class NewPersonReferralForm(PersonForm, ReferralForm):
     confirm_different = None  # asked as "is this one of these people?" when the duplicate check finds someone
     submit = SubmitField("Record referral", widget=GovSubmitInput())
 
-    PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "estimated_age", "estimated_on", "sex", "ethnicity",
-                     "gender_identity", "home_area", "nhs_number", "police_reference")
+    PERSON_FIELDS = ("given_name", "family_name", "age_known", "date_of_birth", "estimated_age", "estimated_on",
+                     "age_not_known_reason", "sex", "ethnicity", "gender_identity", "home_area", "nhs_number",
+                     "police_reference")

@@ -71,6 +71,9 @@ class Person(Model):
     date_of_birth: Mapped[date | None]
     estimated_age: Mapped[int | None]
     estimated_on: Mapped[date | None]
+    # With neither a date of birth nor an estimate, why the age is not known (DOMAIN.md §2, §3.5): an explicit
+    # answer, not silence. Held on the person, where the age itself is held; cleared when an age is recorded.
+    age_not_known_reason: Mapped[str | None] = mapped_column(sa.String(200))
     sex: Mapped[Sex | None] = mapped_column(str_enum(Sex))
     gender_identity: Mapped[str | None] = mapped_column(sa.String(100))
     ethnicity: Mapped[Ethnicity | None] = mapped_column(str_enum(Ethnicity))
@@ -99,6 +102,12 @@ class Person(Model):
         """Completed years today (from the estimate when there is no date of birth): shown beside the name."""
 
         return age_for_referral(self.date_of_birth, self.estimated_age, self.estimated_on, date.today())
+
+    @property
+    def age_recorded(self) -> bool:
+        """A date of birth, an estimated age, or a reason the age is not known: false only for silence."""
+
+        return self.date_of_birth is not None or self.estimated_age is not None or bool(self.age_not_known_reason)
 
 
 class Referral(Model):

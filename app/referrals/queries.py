@@ -214,7 +214,11 @@ def data_quality(user, today: date, limit: int = 50) -> dict[str, list]:
     early = (sa.select(Contact.referral_id, sa.func.min(Contact.occurred_at).label("first_at"))
              .group_by(Contact.referral_id).subquery())
     return {
-        "Date of birth missing": listing(Person.date_of_birth.is_(None), Person.estimated_age.is_(None)),
+        "Age not recorded": listing(Person.date_of_birth.is_(None), Person.estimated_age.is_(None),
+                                   Person.age_not_known_reason.is_(None)),
+        "Age not known (a reason is recorded)": listing(Person.date_of_birth.is_(None),
+                                                        Person.estimated_age.is_(None),
+                                                        Person.age_not_known_reason.is_not(None)),
         "Ethnicity missing": listing(Person.ethnicity.is_(None)),
         "Sex missing": listing(Person.sex.is_(None)),
         "Contact dated before the referral": db.session.execute(

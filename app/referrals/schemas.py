@@ -5,7 +5,7 @@ DomainError naming the field. Field names are the models' own, so the API reads 
 """
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.referrals.ethnicity import Ethnicity
 from app.referrals.models import ContactMode, LawfulBasis, ReferralSource, Sex, TimePoint, TrialArm
@@ -29,6 +29,9 @@ class PersonSchema(Schema):
     date_of_birth = fields.Date(allow_none=True)
     estimated_age = fields.Integer(allow_none=True, metadata={"description": "When there is no date of birth"})
     estimated_on = fields.Date(allow_none=True, metadata={"description": "The day the estimate was true"})
+    age_not_known_reason = fields.String(allow_none=True, metadata={
+        "description": "Why the age is not known, when there is neither a date of birth nor an estimate. All "
+                       "three null is a record from before the rule: its age is not recorded"})
     sex = _enum(Sex, allow_none=True)
     gender_identity = fields.String(allow_none=True)
     ethnicity = _enum(Ethnicity, allow_none=True, metadata={"description": "ONS 2021 category"})
@@ -47,13 +50,28 @@ class PersonInSchema(Schema):
     given_name = fields.String(required=True, validate=validate.Length(1, 100))
     family_name = fields.String(required=True, validate=validate.Length(1, 100))
     date_of_birth = SaneDate(load_default=None, allow_none=True)
-    estimated_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 120))
+    estimated_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 120),
+                                   metadata={"description": "When there is no date of birth"})
+    estimated_on = SaneDate(load_default=None, allow_none=True, metadata={
+        "description": "The day the estimate was true; by default the referral date (or today, for a person "
+                       "recorded without a referral)"})
+    age_not_known_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                                         metadata={"description": "Required when there is neither "
+                                                                  "`date_of_birth` nor `estimated_age`"})
     sex = _enum(Sex, load_default=None, allow_none=True)
     gender_identity = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     ethnicity = _enum(Ethnicity, load_default=None, allow_none=True)
     home_area = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     nhs_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
     police_reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+
+    @validates_schema
+    def _age_given(self, data, **kwargs):
+        """A date of birth, an estimated age, or why the age is not known: never silence (DOMAIN.md §3.5)."""
+        if (data.get("date_of_birth") is None and data.get("estimated_age") is None
+                and not (data.get("age_not_known_reason") or "").strip()):
+            raise ValidationError("Give date_of_birth, or estimated_age, or age_not_known_reason (why their age "
+                                  "is not known)", "date_of_birth")
 
 
 class PersonCreateSchema(PersonInSchema):

@@ -44,7 +44,8 @@ def test_no_date_of_birth_still_asks_is_this_one_of_these_people(world, client):
                              date_of_birth=None, estimated_age=None)
     sign_in(client, world.worker_a)
     warned = client.post("/referrals/people/new/refer",
-                         data=_new_person_referral(world, given_name="TEMI", date_of_birth=["", "", ""]))
+                         data=_new_person_referral(world, given_name="TEMI", date_of_birth=["", "", ""],
+                                                   age_known="not_known", age_not_known_reason="Would not say"))
     text = warned.get_data(as_text=True)
     assert warned.status_code == 200 and "Is this one of these people" in text
     assert f'value="{existing.id}"' in text

@@ -144,7 +144,8 @@ def test_editing_a_record_someone_else_changed_shows_a_conflict(world, client):
     db.session.flush()
     assert world.person_a.version_id == stale + 1
     response = client.post(f"/referrals/people/{world.person_a.id}/edit", data={
-        "version": stale, "given_name": "Overwritten", "family_name": "Okoye"}, follow_redirects=True)
+        "version": stale, "given_name": "Overwritten", "family_name": "Okoye",
+        **_date("date_of_birth", world.person_a.date_of_birth)}, follow_redirects=True)
     text = response.get_data(as_text=True)
     assert "Someone else changed this record" in text
     db.session.refresh(world.person_a)

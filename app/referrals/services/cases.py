@@ -76,6 +76,9 @@ def submit_referral(actor, person: Person, *, programme_id: int, site_id: int, r
     require(actor, Capability.RECORD_REFERRAL, "Your role cannot record referrals")
     if person.merged_into_id:
         raise DomainError("This record was merged into another: refer the person on their current record")
+    if not person.age_recorded:  # DOMAIN.md §3.5: a date of birth, an estimate, or "not known" and why
+        raise DomainError(f"Record {person.display_name}'s age before referring them: their date of birth, an "
+                          "estimated age, or why their age is not known (change their details)", "person_id")
     programme = db.session.get(Programme, programme_id)
     if programme is None or not programme.active:
         raise DomainError("Choose a programme that is running", "site_id")

@@ -17,8 +17,11 @@ from app.referrals.names import fold, name_key, normalise_nhs_number, valid_nhs_
 from app.referrals.services._common import check_version, clean, flush, require
 from app.referrals import queries
 
-PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "estimated_age", "sex", "gender_identity",
-                 "ethnicity", "home_area", "nhs_number", "police_reference")
+PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "estimated_age", "age_not_known_reason", "sex",
+                 "gender_identity", "ethnicity", "home_area", "nhs_number", "police_reference")
+AGE_FIELDS = ("date_of_birth", "estimated_age", "age_not_known_reason")
+AGE_REASON_MAX = 200
+NO_AGE_MESSAGE = ("Enter their date of birth or an estimated age, or say why their age is not known")
 EARLIEST_BIRTH = date(1900, 1, 1)
 
 
@@ -67,8 +70,11 @@ def duplicates_of(actor, *, given_name: str, family_name: str, date_of_birth: da
     return found[:10]
 
 
-def check_person_values(values: dict) -> dict:
-    """Names, dates of birth, ages and NHS numbers checked and tidied (the pages and the import share this)."""
+def check_person_values(values: dict, *, require_age: bool = True) -> dict:
+    """Names, dates of birth, ages and NHS numbers checked and tidied (the pages, the API and the import share
+    this). A person needs a date of birth, an estimated age, or a reason their age is not known (DOMAIN.md §3.5):
+    with none of the three the values are refused, naming the date of birth. A reason given alongside an age is
+    dropped: the age is what is known."""
     out = {f: values.get(f) for f in PERSON_FIELDS if f in values}
     for f in ("given_name", "family_name"):
         out[f] = clean(out.get(f))
@@ -85,6 +91,12 @@ def check_person_values(values: dict) -> dict:
     age = out.get("estimated_age")
     if age is not None and not 0 <= age <= 120:
         raise DomainError("Estimated age must be between 0 and 120", "estimated_age")
+    if "age_not_known_reason" in out or require_age:
+        reason = clean(out.get("age_not_known_reason"))
+        if reason and len(reason) > AGE_REASON_MAX:
+            raise DomainError(f"Say why their age is not known in {AGE_REASON_MAX} characters or fewer",
+                              "age_not_known_reason")
+        out["age_not_known_reason"] = None if (dob is not None or age is not None) else reason
     estimated_on = values.get("estimated_on")
     if estimated_on is not None:
         if estimated_on > date.today():
@@ -100,6 +112,8 @@ def check_person_values(values: dict) -> dict:
     for f in ("gender_identity", "home_area", "police_reference"):
         if f in out:
             out[f] = clean(out[f])
+    if require_age and dob is None and age is None and not out.get("age_not_known_reason"):
+        raise DomainError(NO_AGE_MESSAGE, "date_of_birth")  # last, so a mistyped field is named first
     return out
 
 
@@ -153,7 +167,8 @@ def create_person(actor, values: dict, *, confirm_different: bool = False,
 def update_person(actor, person: Person, values: dict, *, version=None) -> Person:
     require(actor, Capability.RECORD_REFERRAL, "Your role cannot change people's details")
     check_version(person, version)
-    values = check_person_values(values)
+    # The age rule is judged on the record as it will be: what is saved, overlaid with what was sent.
+    values = check_person_values({**{f: getattr(person, f) for f in AGE_FIELDS}, **values})
     changed = _apply(person, values)
     if changed:
         flush()
@@ -186,6 +201,11 @@ def merge_people(actor, keep: Person, other: Person) -> Person:
             filled.append(f)
             if f == "estimated_age":
                 keep.estimated_on = other.estimated_on  # an estimate is as at its own date
+    if keep.date_of_birth is not None or keep.estimated_age is not None:
+        keep.age_not_known_reason = None  # an age (kept or filled from the other record) answers the question
+    elif not keep.age_not_known_reason and other.age_not_known_reason:
+        keep.age_not_known_reason = other.age_not_known_reason
+        filled.append("age_not_known_reason")
     other.merged_into_id = keep.id
     other.merged_at = utcnow()
     flush()

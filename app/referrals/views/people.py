@@ -42,9 +42,8 @@ def people():
 
 def _person_values(form: PersonForm) -> dict:
     return {
-        "given_name": form.given_name.data, "family_name": form.family_name.data,
-        "date_of_birth": form.date_of_birth.data, "estimated_age": form.estimated_age.data,
-        "estimated_on": form.estimated_on.data, "sex": enum_or_none(Sex, form.sex.data), "ethnicity": enum_or_none(Ethnicity, form.ethnicity.data),
+        "given_name": form.given_name.data, "family_name": form.family_name.data, **form.age_values(),
+        "sex": enum_or_none(Sex, form.sex.data), "ethnicity": enum_or_none(Ethnicity, form.ethnicity.data),
         "gender_identity": form.gender_identity.data, "home_area": form.home_area.data,
         "nhs_number": form.nhs_number.data, "police_reference": form.police_reference.data,
     }
@@ -106,6 +105,7 @@ def edit_person(person_id: int):
         form.version.data = person.version_id
         form.sex.data = person.sex.value if person.sex else ""
         form.ethnicity.data = person.ethnicity.value if person.ethnicity else ""
+        form.show_age(person)
         audit.record(current_user, "person.viewed", person, detail={"page": "edit"})
         db.session.commit()
     if form.validate_on_submit():
@@ -261,6 +261,7 @@ def _carry_search(form) -> None:
     if len(dob) == 3:
         try:
             form.date_of_birth.data = date_from_parts(*dob)
+            form.age_known.data = "dob"
         except ValueError:
             pass
 
