@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.api import casework, people, programmes, reference, referrals, reports
+from app.api import casework, people, programmes, reference, referrals, reports, return_schema
 from app.api.core import WaypointApi
 from app.extensions import csrf
 
@@ -33,5 +33,6 @@ def register_api(app: Flask) -> WaypointApi:
         if endpoint.split(".")[0] in {b.name for b in RESOURCES}:
             view.api_token_auth = True  # app/security.py leaves these to authenticate_request
     app.register_blueprint(reference.bp)
+    return_schema.register(app, api)  # /api/v1/schemas/return.json, referenced from the OpenAPI document
     app.extensions["waypoint_api"] = api
     return api
