@@ -273,11 +273,7 @@ def register(app) -> None:
             steps = (0 if present else build_steps(people)) + later
             with click.progressbar(length=steps, label="Creating the demo VRU", show_eta=True,
                                    show_percent=True) as bar:
-                if not present:
-                    build_demo(app.config["DEMO_PASSWORD"], people=people, progress=bar.update)
-                    db.session.commit()
-                added = extend_demo(today, progress=bar.update)
-                db.session.commit()
+                added = load_demo(app.config["DEMO_PASSWORD"], people=people, today=today, progress=bar.update)
             if added:
                 click.echo("Added the years " + ", ".join(f"{y}-{(y + 1) % 100:02d}" for y in added) + ".")
         click.echo(f"\nDemo sign-ins (password for all: {app.config['DEMO_PASSWORD']}):")
@@ -288,6 +284,19 @@ def register(app) -> None:
         click.echo("  (every provider also has manager.<org>, worker.<org> and worker2.<org> accounts)")
         click.echo("\nProgramme office, finance and admin set up a second factor at their first sign-in. Without an\n"
                    "authenticator app: flask --app wsgi users demo-code --email programme.office@example.org")
+
+
+def load_demo(password: str, *, people: int = 400, today: date | None = None, progress=lambda n: None) -> list[int]:
+    """What ``flask demo-data`` loads: 2023-24 and 2024-25 from the seeds (unless already there), then every later
+    year to ``today``'s. The browser tests build their demo with this too, so their screenshots show the
+    current year as a user would. Commits; returns the later years added."""
+    today = today or date.today()
+    if not demo_present():
+        build_demo(password, people=people, today=today, progress=progress)
+        db.session.commit()
+    added = extend_demo(today, progress=progress)
+    db.session.commit()
+    return added
 
 
 def build_steps(people: int) -> int:

@@ -1,6 +1,7 @@
 """Finance: a new grant year from set-up to the files sent to the Home Office (issue 5 "Done when").
 
-Sets up 2025-26 (the demo holds 2023-24 and 2024-25), so it does not disturb the other journeys.
+Sets up 2021-22: the demo holds every year from 2023-24 to today's (as `flask demo-data` does), and 2021-22 has
+no grant year and no Home Office match rate on record, so the journey starts from nothing and disturbs no other.
 """
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ LINES = [  # name, type label, planned
 ]
 BAD_LEDGER = (
     "date,line,amount,type,description,reference\r\n"
-    "10/04/2025,Sports and Inclusion,\"12,500.00\",actual,Sports and Inclusion CIC invoice 101,GL-1001\r\n"
-    "31/04/2025,Hospital Navigators,8000.00,actual,Berkshire Youth Navigators invoice 55,GL-1002\r\n"
-    "20/06/2025,Hospital Navigator,4000.00,actual,Berkshire Youth Navigators invoice 56,GL-1003\r\n"
-    "25/06/2025,Evaluation,5000.00,actual,University evaluation stage 1,GL-1004\r\n"
+    "10/04/2021,Sports and Inclusion,\"12,500.00\",actual,Sports and Inclusion CIC invoice 101,GL-1001\r\n"
+    "31/04/2021,Hospital Navigators,8000.00,actual,Berkshire Youth Navigators invoice 55,GL-1002\r\n"
+    "20/06/2021,Hospital Navigator,4000.00,actual,Berkshire Youth Navigators invoice 56,GL-1003\r\n"
+    "25/06/2021,Evaluation,5000.00,actual,University evaluation stage 1,GL-1004\r\n"
 )
-GOOD_LEDGER = BAD_LEDGER.replace("31/04/2025", "30/04/2025").replace(",Hospital Navigator,", ",Hospital Navigators,")
+GOOD_LEDGER = BAD_LEDGER.replace("31/04/2021", "30/04/2021").replace(",Hospital Navigator,", ",Hospital Navigators,")
 
 
 def _fill_date(page, name: str, day: int, month: int, year: int) -> None:
@@ -42,7 +43,7 @@ def _spend_rows(page) -> int:
 
 
 def _upload(page, body: str) -> None:
-    page.goto("/finance/years/2025/ledger")
+    page.goto("/finance/years/2021/ledger")
     page.check("input[name=quarter][value='1']")
     page.set_input_files("#file", files=[{"name": "ledger-q1.csv", "mimeType": "text/csv", "buffer": body.encode()}])
     page.get_by_role("button", name="Check and upload").click()
@@ -63,11 +64,11 @@ def test_finance_sets_up_a_year_and_downloads_its_reports(page):
     page.get_by_role("link", name="Set up another year").click()
 
     # A new year with no Home Office match rate on record asks for one, next to the field.
-    page.select_option("#fy", "2025")
+    page.select_option("#fy", "2021")
     page.fill("#allocation", "1,000,000")
-    page.fill("#grant_reference", "VRU-TV-2025-26")
+    page.fill("#grant_reference", "VRU-TV-2021-22")
     page.get_by_role("button", name="Save grant year").click()
-    assert "Enter the match funding percentage for 2025-26" in page.locator(".govuk-error-summary").inner_text()
+    assert "Enter the match funding percentage for 2021-22" in page.locator(".govuk-error-summary").inner_text()
     page.fill("#match_pct", "20")
     page.get_by_role("button", name="Save grant year").click()
     assert page.get_by_role("heading", name="Budget lines").is_visible()
@@ -85,12 +86,12 @@ def test_finance_sets_up_a_year_and_downloads_its_reports(page):
     shot(page, "finance-new-year-lines")
 
     # One entry by hand.
-    page.goto("/finance/years/2025/spend/new")
+    page.goto("/finance/years/2021/spend/new")
     page.select_option("#line_id", label="Hospital Navigators")
-    _fill_date(page, "incurred_on", 15, 5, 2025)
+    _fill_date(page, "incurred_on", 15, 5, 2021)
     page.fill("#amount", "25,000")
     page.get_by_role("button", name="Save spend", exact=True).click()
-    assert "Actual spend of £25,000 on Hospital Navigators saved (2025-26 Q1)" in page.locator(
+    assert "Actual spend of £25,000 on Hospital Navigators saved (2021-22 Q1)" in page.locator(
         ".govuk-notification-banner").inner_text()
     assert _spend_rows(page) == 1
 
@@ -99,14 +100,14 @@ def test_finance_sets_up_a_year_and_downloads_its_reports(page):
     errors = page.locator("[data-testid=ledger-errors]").inner_text()
     assert "Nothing was saved: 2 problems in the file" in errors
     assert "Row 3, column A (date)" in errors
-    assert 'Row 4, column B (line): "Hospital Navigator" is not a 2025-26 budget line' in errors
+    assert 'Row 4, column B (line): "Hospital Navigator" is not a 2021-22 budget line' in errors
     shot(page, "finance-ledger-errors")
-    page.goto("/finance/years/2025/spend")
+    page.goto("/finance/years/2021/spend")
     assert _spend_rows(page) == 1
 
     _upload(page, GOOD_LEDGER)
     assert "4 rows added (£29,500)" in page.locator(".govuk-notification-banner").inner_text()
-    page.goto("/finance/years/2025/spend")
+    page.goto("/finance/years/2021/spend")
     assert _spend_rows(page) == 5
     _upload(page, GOOD_LEDGER)  # the same file again adds nothing
     banner = page.locator(".govuk-notification-banner").inner_text()
@@ -122,22 +123,22 @@ def test_finance_sets_up_a_year_and_downloads_its_reports(page):
         ".govuk-notification-banner").inner_text()
 
     # Match funding: a cash contribution and a seconded sergeant.
-    page.goto("/finance/years/2025/match")
+    page.goto("/finance/years/2021/match")
     page.get_by_role("link", name="Add a contribution").click()
     page.fill("#contributor", "Thames Valley Police")
     page.get_by_label("Cash", exact=True).check()
     page.fill("#basis", "Cash contribution to Sports and Inclusion")
     page.fill("#amount", "50,000")
-    _fill_date(page, "received_on", 2, 6, 2025)
+    _fill_date(page, "received_on", 2, 6, 2021)
     page.get_by_label("Accepted", exact=True).check()
-    page.fill("#evidence_note", "Letter TVP/2025/014")
+    page.fill("#evidence_note", "Letter TVP/2021/014")
     page.get_by_role("button", name="Save contribution").click()
     page.get_by_role("link", name="Add a secondment").click()
     page.fill("#contributor", "Thames Valley Police")
     page.fill("#role", "Police sergeant")
     page.fill("#fte", "1")
-    _fill_date(page, "starts_on", 1, 4, 2025)
-    _fill_date(page, "ends_on", 31, 3, 2026)
+    _fill_date(page, "starts_on", 1, 4, 2021)
+    _fill_date(page, "ends_on", 31, 3, 2022)
     page.fill("#annual_loaded_cost", "72,000")
     page.get_by_label("Pledged", exact=True).check()
     page.get_by_role("button", name="Save secondment").click()
@@ -167,12 +168,12 @@ def test_finance_sets_up_a_year_and_downloads_its_reports(page):
     # Downloads: grant spend (PDF), match funding (XLSX, read back), the complete quarterly return (PDF).
     reports = page.locator("ul.govuk-list").last
     grant_pdf = _download(page, reports.locator("a", has_text="PDF").filter(has_text="Grant spend"),
-                          "finance-grant-spend-2025-26.pdf")
+                          "finance-grant-spend-2021-22.pdf")
     assert grant_pdf.startswith(b"%PDF")
     match_xlsx = _download(page, reports.locator("a", has_text="XLSX").filter(has_text="Match funding"),
-                           "finance-match-funding-2025-26.xlsx")
+                           "finance-match-funding-2021-22.xlsx")
     return_pdf = _download(page, reports.locator("a", has_text="PDF").filter(has_text="Complete quarterly return"),
-                           "finance-quarterly-return-2025-26.pdf")
+                           "finance-quarterly-return-2021-22.pdf")
     assert return_pdf.startswith(b"%PDF")
 
     from openpyxl import load_workbook
@@ -185,10 +186,10 @@ def test_finance_sets_up_a_year_and_downloads_its_reports(page):
     assert not any(isinstance(v, str) and v.startswith("=") for v in cells)
 
     for name, body, expected in (("grant spend", grant_pdf, "Hospital Navigators"),
-                                 ("return", return_pdf, "VRU-TV-2025-26")):
+                                 ("return", return_pdf, "VRU-TV-2021-22")):
         text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(body)).pages)
         assert expected in text, name
     if shutil.which("pdftoppm"):
-        for stem in ("finance-grant-spend-2025-26", "finance-quarterly-return-2025-26"):
+        for stem in ("finance-grant-spend-2021-22", "finance-quarterly-return-2021-22"):
             subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(ARTIFACTS / f"{stem}.pdf"),
                            str(ARTIFACTS / stem)], check=True)

@@ -1,8 +1,11 @@
 """Each demo role signs in and lands on its home page, with real data on it."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from app.periods import fy_label, fy_of
 from tests.e2e.conftest import shot, sign_in_as, sign_out
 
 pytestmark = pytest.mark.e2e
@@ -10,7 +13,7 @@ pytestmark = pytest.mark.e2e
 HOMES = [
     ("worker@example.org", "youth_worker", "Your open referrals"),
     ("manager@example.org", "provider_manager", "Caseload by site"),
-    ("programme.office@example.org", "programme_office", "Programmes and 2024-25 targets"),
+    ("programme.office@example.org", "programme_office", f"Programmes and {fy_label(fy_of(date.today()))} targets"),
     ("finance@example.org", "finance", "Grant years"),
     ("admin@example.org", "admin", "Accounts by organisation"),
 ]
@@ -27,9 +30,19 @@ def test_role_signs_in_and_lands_home(page, email, role, heading):
     assert "Sign in to Waypoint" in page.content()
 
 
-def test_programme_office_home_shows_targets_from_the_strategy(page):
+def test_programme_office_home_shows_this_years_targets(page, live_server):
+    """The demo holds every year to today's, so home shows the current year's targets, totalled from the rows."""
+    import sqlalchemy as sa
+
+    from app.db import db
+    from app.programmes.models import Target, TargetMeasure
+
+    with live_server.app.app_context():
+        total = db.session.execute(sa.select(sa.func.sum(Target.value)).where(
+            Target.fy == fy_of(date.today()), Target.measure == TargetMeasure.NEW_24_AND_UNDER)).scalar_one()
+        db.session.remove()
     sign_in_as(page, "programme.office@example.org")
-    assert page.locator("[data-testid=target-total-new_24_and_under]").inner_text() == "843"
+    assert total and page.locator("[data-testid=target-total-new_24_and_under]").inner_text() == f"{total:,}"
     rows = page.locator("[data-testid=caseload-by-site] tbody tr").count()
     assert rows >= 10
 
