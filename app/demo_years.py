@@ -34,7 +34,7 @@ from app.referrals.models import (
     TrialArm,
 )
 from app.referrals.names import name_key
-from app.referrals.transitions import ReferralStatus as St
+from app.referrals.transitions import OPEN_STATUSES, ReferralStatus as St, can_move
 from app.reports import counting
 
 FIRST_LATER_YEAR = 2025
@@ -47,6 +47,7 @@ PACE = {"Hospital Navigators": D("1.15"), "School Navigators": D("0.9"), "Custod
         "Stay True to You": D("1.2"), "SEND Training for SEND schools": D("0.9"), "Blue Light Mentoring": D("0")}
 TRAINING_PACE = {"Sustainable Training": D("1.2"), "Stay True to You": D("0.9"), "Blue Light Mentoring": D("0.4")}
 PAST_PACE = D("0.95")  # a finished year: most programmes close to target
+KEEP_IN_TOUCH_DAYS = 7  # an open case of a later year has a contact at least this often, up to the last days
 WAITING = 6  # referrals of the last few days with no contact yet: first-contact clocks running
 
 
@@ -68,6 +69,8 @@ def extend_demo(today: date, *, seed: int = 2025, progress=lambda n: None) -> li
     for u in db.session.execute(sa.select(User).where(User.role == Role.YOUTH_WORKER).order_by(User.id)).scalars():
         workers.setdefault(u.organisation_id, []).append(u)
     finance_user = db.session.execute(sa.select(User).where(User.role == Role.FINANCE).order_by(User.id)).scalars().first()
+    if FIRST_LATER_YEAR in years:
+        _settle_seeded_years(random.Random(seed), today)
     for fy in years:
         rng = random.Random(seed * 10_000 + fy)
         _targets(fy, programmes)
@@ -88,7 +91,7 @@ def extend_demo(today: date, *, seed: int = 2025, progress=lambda n: None) -> li
                 wanted = int((D(target) * fraction * (pace if fy == fy_of(today) else PAST_PACE))
                              .to_integral_value()) - have
                 for _ in range(max(0, wanted)):
-                    _person_reached(rng, p, rng.choice(sites[pname]), fy, as_at, workers, older=older)
+                    _person_reached(rng, p, rng.choice(sites[pname]), fy, as_at, workers, older=older, today=today)
         for pname, pace in TRAINING_PACE.items():
             _training(rng, programmes[pname], fy, as_at, pace if fy == fy_of(today) else PAST_PACE)
         if fy == fy_of(today):
@@ -140,7 +143,8 @@ def _referral(rng, p: Programme, site: Site, person: Person, referred_at: dateti
         allocation_draw=f"seed={p.trial_seed} draw={rng.random():.6f}" if arm is not TrialArm.NONE else None)
 
 
-def _person_reached(rng, p: Programme, site: Site, fy: int, as_at: date, workers, *, older: bool) -> None:
+def _person_reached(rng, p: Programme, site: Site, fy: int, as_at: date, workers, *, older: bool,
+                    today: date) -> None:
     """A new person reached by ``as_at``: a referral in the year's window and its first attended contact."""
     start = date(fy, 9, 1) if p.name == "School Navigators" else fy_bounds(fy)[0]
     last = as_at - timedelta(days=3)
@@ -168,11 +172,63 @@ def _person_reached(rng, p: Programme, site: Site, fy: int, as_at: date, workers
         r.closed_on, r.closure_reason = closed.date(), "Support plan completed"
         r.outcomes.append(Outcome(outcome_type=rng.choice(p.outcome_types or ["Signposted to service"]),
                                   achieved_on=closed.date()))
+    else:  # still open: its worker keeps seeing them, so home pages are not a wall of "overdue"
+        _keep_in_touch(rng, r, t - timedelta(days=p.cadence_days or 7), today)  # from the last session
     for frm, to, at in history:
         db.session.add(ReferralStatusChange(referral=r, from_status=frm, to_status=to, changed_at=at,
                                             changed_by=r.assigned_worker))
     r.status = history[-1][1]
     db.session.add(r)
+
+
+def _settle_seeded_years(rng, today: date) -> None:
+    """The seeded years' cases still open (bar the trial control arm, followed up without contact) are closed
+    after 2024-25 has ended — so 2024-25's figures are untouched — as their workers would have closed them:
+    a few weeks after the last contact, "unable to contact" first if they were never engaged. Without this
+    every home page opened on cases two years without contact."""
+    start = fy_bounds(FIRST_LATER_YEAR)[0]
+    last = (sa.select(Contact.referral_id, sa.func.max(Contact.occurred_at).label("at"))
+            .group_by(Contact.referral_id).subquery())
+    rows = db.session.execute(
+        sa.select(Referral, last.c.at).outerjoin(last, last.c.referral_id == Referral.id)
+        .where(Referral.referred_on < start, Referral.status.in_(OPEN_STATUSES),
+               Referral.trial_arm != TrialArm.CONTROL).order_by(Referral.id)).all()
+    for r, last_at in rows:
+        after = (last_at.date() if last_at else r.referred_on) + timedelta(days=rng.randint(20, 60))
+        closed_on = min(max(after, start + timedelta(days=rng.randint(0, 30))), today)
+        at = datetime.combine(closed_on, time(16))
+        steps = [St.CLOSED] if can_move(r.status, St.CLOSED) else [St.UNABLE_TO_CONTACT, St.CLOSED]
+        for step in steps:
+            db.session.add(ReferralStatusChange(referral=r, from_status=r.status, to_status=step, changed_at=at,
+                                                changed_by=r.assigned_worker))
+            r.status = step
+        r.closed_on = closed_on
+        r.closure_reason = "Support plan completed" if r.reached_on else "Unable to make contact"
+    # The seed's few cases referred in the last weeks (and still open) are kept in touch with too.
+    for r, last_at in db.session.execute(
+            sa.select(Referral, last.c.at).join(last, last.c.referral_id == Referral.id)
+            .where(Referral.referred_on >= start, Referral.status.in_(OPEN_STATUSES),
+                   Referral.reached_on.is_not(None), Referral.trial_arm != TrialArm.CONTROL)
+            .order_by(Referral.id)).all():
+        if r.status in (St.CONTACTED, St.ENGAGED):
+            _keep_in_touch(rng, r, last_at, today)
+        else:  # declined or unable to contact, but not yet closed: closed a few days after the last contact
+            closed_on = min(last_at.date() + timedelta(days=rng.randint(2, 7)), today)
+            db.session.add(ReferralStatusChange(referral=r, from_status=r.status, to_status=St.CLOSED,
+                                                changed_at=datetime.combine(closed_on, time(16)),
+                                                changed_by=r.assigned_worker))
+            r.status, r.closed_on, r.closure_reason = St.CLOSED, closed_on, "Declined further support"
+
+
+def _keep_in_touch(rng, r: Referral, since: datetime, today: date) -> None:
+    """Contacts every ``KEEP_IN_TOUCH_DAYS`` after ``since``, the last within the days before ``today``."""
+    until = datetime.combine(today - timedelta(days=rng.randint(1, 5)), time(15))
+    t = since
+    while t + timedelta(days=KEEP_IN_TOUCH_DAYS) <= until:
+        t += timedelta(days=KEEP_IN_TOUCH_DAYS)
+        attended = rng.random() > 0.15
+        db.session.add(Contact(referral=r, occurred_at=t, attended=attended, worker=r.assigned_worker,
+                               duration_minutes=30 if attended else None, mode=ContactMode.ONE_TO_ONE))
 
 
 def _training(rng, p: Programme, fy: int, as_at: date, pace: D) -> None:
