@@ -12,6 +12,8 @@ PHONE = {"width": 375, "height": 812}
 PAGES = {
     "manager@example.org": ["/", "/referrals/caseload", "/programmes", "/referrals/people?q=Patel"],
     "worker@example.org": ["/", "/referrals/mine", "/referrals/people?q=Patel"],
+    "programme.office@example.org": ["/", "/referrals/caseload", "/reports/targets", "/reports/returns"],
+    "admin@example.org": ["/", "/admin/users"],
 }
 
 
