@@ -14,6 +14,8 @@ pytestmark = pytest.mark.e2e
 
 
 def _fill_date(page, name: str, d: date) -> None:
+    if name == "date_of_birth":  # the age question: a date of birth is one of three answers, revealed when chosen
+        page.check("input[name=age_known][value=dob]")
     page.fill(f"#{name}-day", str(d.day))
     page.fill(f"#{name}-month", str(d.month))
     page.fill(f"#{name}-year", str(d.year))

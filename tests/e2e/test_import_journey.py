@@ -43,6 +43,7 @@ def _write(path, rows) -> None:
 
 def _hospital_young(page, programme_id: int) -> int:
     page.get_by_role("link", name="Targets").first.click()
+    page.goto("/reports/targets?fy=2024")  # the demo lives in the current year; the file is 2024-25's casework
     cell = page.locator(f"[data-testid=ytd-{programme_id}-24_and_under]")
     return int(cell.inner_text()) if cell.count() else 0
 
