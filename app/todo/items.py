@@ -117,6 +117,10 @@ def items_for_row(row, now: datetime, *, include_unassigned: bool) -> list[TodoI
         if settings.exit_at_close and row.reached_on and not row.exits and row.closed_on:
             return [_dated("exit", row, row.closed_on + timedelta(days=EXIT_DUE_DAYS), today, base)]
         return []
+    if row.trial_arm == TrialArm.CONTROL:
+        # A trial's comparison group is not mentored (its people are never reached), so no first-contact clock,
+        # cadence or assignment applies to it: only the evaluation's follow-ups fall due.
+        return _follow_ups(row, today, base)
     no_attempt = row.first_contact_at is None and row.last_contact_at is None
     if row.assigned_worker_id is None:
         if not include_unassigned:
@@ -144,13 +148,17 @@ def items_for_row(row, now: datetime, *, include_unassigned: bool) -> list[TodoI
                 due = row.reached_on + timedelta(days=offset)
                 if today >= due - timedelta(days=DUE_SOON_DAYS):
                     items.append(_dated(kind, row, due, today, base))
+    return items + _follow_ups(row, today, base)
+
+
+def _follow_ups(row, today: date, base: dict) -> list[TodoItem]:
     follow = follow_up_due(row.referred_on, row.trial_arm not in (None, TrialArm.NONE), today, row.last_measure_on)
-    if follow:
-        months, due = follow
-        item = _dated("follow_up", row, due, today, base)
-        item.when = f"{months}-month, {item.when}"
-        items.append(item)
-    return items
+    if not follow:
+        return []
+    months, due = follow
+    item = _dated("follow_up", row, due, today, base)
+    item.when = f"{months}-month, {item.when}"
+    return [item]
 
 
 def build(rows, now: datetime, *, include_unassigned: bool) -> list[TodoItem]:

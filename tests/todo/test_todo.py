@@ -16,7 +16,7 @@ from app.db import db
 from app.referrals.models import TimePoint
 from app.referrals.transitions import ReferralStatus
 from tests.conftest import sign_in
-from tests.factories import ContactFactory, OutcomeMeasureFactory, ReferralFactory
+from tests.factories import ContactFactory, OutcomeMeasureFactory, PersonFactory, ReferralFactory
 
 UK = ZoneInfo("Europe/London")
 REFERRED = datetime(2026, 6, 10, 9, 0)  # a Wednesday, British Summer Time
@@ -127,6 +127,22 @@ def test_baseline_review_exit_and_follow_up(client, world, fresh):
     db.session.flush()
     assert _items(client, world.worker_a, datetime(2026, 9, 5, 9))[fresh.id] == [("exit", "green", "due in 6 days")]
     assert _items(client, world.worker_a, datetime(2026, 9, 20, 9)).get(fresh.id) is None
+
+
+def test_trial_control_arm_has_no_clock_only_its_follow_ups(client, world, fresh):
+    """A control-arm referral is never contacted by design: no first-contact clock, no 'nobody assigned', no
+    breach — but its 6-month follow-up falls due like the intervention arm's."""
+    control = ReferralFactory(person=PersonFactory(organisation=world.org_a), site=world.site_a, assigned_worker=None, trial_arm="control",
+                              referred_on=REFERRED.date(), referred_at=REFERRED)
+    fresh.trial_arm = "intervention"
+    db.session.flush()
+    late = REFERRED + timedelta(days=3)
+    for user in (world.worker_a, world.manager_a):
+        assert control.id not in _items(client, user, late)
+    assert _items(client, world.manager_a, late)[fresh.id] == [("first_contact", "red", "48 h late")]
+    # Six months on (10 Dec), the follow-up opens for both arms.
+    at = datetime(2026, 12, 1, 9, 0)
+    assert ("follow_up", "green", "6-month, due in 9 days") in _items(client, world.manager_a, at)[control.id]
 
 
 def test_unassigned_referrals_are_for_managers(client, world, fresh):
