@@ -115,6 +115,8 @@ class Base:
     # database (keep the instance folder on the app server, and a copy of each line elsewhere).
     AUDIT_KEY = _env("WAYPOINT_AUDIT_KEY", "dev-only-audit-key-not-secret")
     AUDIT_CHECKPOINT_FILE = _env("AUDIT_CHECKPOINT_FILE", str(INSTANCE_DIR / "audit-checkpoints.jsonl"))
+    # `flask audit checkpoint` also e-mails the head here (comma-separated addresses; unset: no e-mail), by MAIL_*.
+    AUDIT_CHECKPOINT_EMAIL = _env("AUDIT_CHECKPOINT_EMAIL")
     REDIS_URL = _env("REDIS_URL")
     RATELIMIT_STORAGE_URI = _env("REDIS_URL") or "memory://"
     RATELIMIT_STORAGE_OPTIONS = ({"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if _env("REDIS_URL")
