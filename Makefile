@@ -66,12 +66,27 @@ db:
 test-sqlite:
 	$(BIN)/python -m pytest -q
 
-# Runs when TEST_DATABASE_URL is set (CI sets it): the same suite on PostgreSQL.
+# The same suite on PostgreSQL: TEST_DATABASE_URL if set (CI sets it; then an unreachable server is a failure), else
+# the local server at $(PG_DEFAULT_URL) when one answers there. When none does, it says so loudly and skips.
+# Reachability is checked with the venv's python (psycopg), so psql is not needed; the test database itself is
+# created by tests/conftest.py if missing.
+PG_DEFAULT_URL := postgresql://postgres@127.0.0.1:5432/waypoint_test
+PG_CHECK := import sys, psycopg, sqlalchemy as sa, config; \
+  sys.excepthook = lambda kind, error, tb: print(" ".join(str(error).split()), file=sys.stderr); \
+  u = sa.engine.make_url(config.normalise_db_url(sys.argv[1])).set(drivername="postgresql", database="postgres"); \
+  psycopg.connect(u.render_as_string(hide_password=False), connect_timeout=3).close()
 test-postgres:
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "== PostgreSQL: $$TEST_DATABASE_URL"; \
-	  WAYPOINT_TEST_DB=postgres $(BIN)/python -m pytest -q; \
-	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+	@url="$${TEST_DATABASE_URL:-$(PG_DEFAULT_URL)}"; \
+	if err=$$($(BIN)/python -c '$(PG_CHECK)' "$$url" 2>&1); then \
+	  echo "== PostgreSQL: $$url"; \
+	  TEST_DATABASE_URL="$$url" WAYPOINT_TEST_DB=postgres $(BIN)/python -m pytest -q; \
+	elif [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "!! TEST_DATABASE_URL=$$url does not answer: $$(echo "$$err" | tail -n1)"; exit 1; \
+	else \
+	  echo "!!"; echo "!! PostgreSQL is not answering at $$url: the PostgreSQL run is SKIPPED"; \
+	  echo "!!   ($$(echo "$$err" | tail -n1))"; \
+	  echo "!! Start PostgreSQL there, or set TEST_DATABASE_URL, to test on both databases."; echo "!!"; \
+	fi
 
 lint:
 	$(BIN)/ruff check app tests bench config.py wsgi.py
