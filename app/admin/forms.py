@@ -6,6 +6,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 from app.auth.models import OrganisationKind
 from app.auth.roles import Role
 from app.forms import enum_select
+from app.idempotency import IdempotencyTokenField
 
 
 class UserForm(FlaskForm):
@@ -21,6 +22,7 @@ class UserForm(FlaskForm):
     password = PasswordField("First password", widget=GovPasswordInput(),
                              description="At least 12 characters. Give it to the person securely; they can change it.",
                              validators=[InputRequired(message="Enter a first password"), Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
@@ -30,6 +32,7 @@ class OrganisationForm(FlaskForm):
     kind = enum_select(OrganisationKind, "Kind of organisation", blank="Choose a kind",
                        validators=[InputRequired(message="Choose what kind of organisation this is")])
     consortium = StringField("Consortium (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     submit = SubmitField("Add organisation", widget=GovSubmitInput())
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.admin import bp, queries
 from app.admin.forms import ButtonForm, OrganisationForm, ReasonForm, UserForm
 from app import audit as audit_log
+from app import idempotency
 from app.audit import AuditEvent
 from app.audit import export as audit_export_file
 from app.auth import services
@@ -59,6 +60,9 @@ def new_user():
     form.organisation_id.choices = [("", "Choose an organisation")] + [
         (str(o.id), o.name) for o in db.session.execute(sa.select(Organisation).order_by(Organisation.name)).scalars()]
     if form.validate_on_submit():
+        replay = idempotency.claim_form(form, current_user)  # a double tap lands on the account the first made
+        if replay is not None:
+            return replay
         org = db.session.get(Organisation, int(form.organisation_id.data))
         try:
             user = services.create_account(current_user, email=form.email.data, full_name=form.full_name.data,
@@ -67,6 +71,7 @@ def new_user():
             db.session.rollback()
             attach_error(form, exc)
         else:
+            idempotency.finish_form(form, current_user, url_for("admin.user", user_id=user.id))
             db.session.commit()
             note = " They will set up an authenticator app at first sign-in." if user.two_factor_required else ""
             flash(f"Account created for {user.email}.{note}", "success")
@@ -139,7 +144,11 @@ def organisations():
 def new_organisation():
     form = OrganisationForm()
     if form.validate_on_submit():
+        replay = idempotency.claim_form(form, current_user)
+        if replay is not None:
+            return replay
         try:
+            idempotency.finish_form(form, current_user, url_for("admin.organisations"))
             org = services.create_organisation(current_user, name=form.name.data,
                                                kind=OrganisationKind(form.kind.data), consortium=form.consortium.data)
         except DomainError as exc:

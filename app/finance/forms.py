@@ -84,6 +84,7 @@ class GrantYearForm(FlaskForm):
     sro_name = StringField("Senior responsible officer", widget=GovTextInput(),
                            description="Printed in the header of the quarterly return",
                            validators=[Optional(), Length(max=200, message="Use 200 characters or fewer: shorten what you typed and try again")])
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     submit = SubmitField("Save grant year", widget=GovSubmitInput())
 
 
@@ -97,6 +98,7 @@ class LineForm(FlaskForm):
                                validators=[Optional()])
     planned = DecimalTextField("Planned amount", example="125,000",
                                validators=[Required(message="Enter the planned amount, like 125,000")])
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     submit = SubmitField("Save line", widget=GovSubmitInput())
 
 

@@ -89,7 +89,12 @@ def grant_year_form(fy: int | None):
     if request.method == "GET" and grant is None:
         form.fy.data = fy_of(date.today())
     if form.validate_on_submit():
+        replay = None if grant else idempotency.claim_form(form, current_user)
+        if replay is not None:
+            return replay
         try:
+            if grant is None:
+                idempotency.finish_form(form, current_user, url_for("finance.lines", fy=form.fy.data))
             grant = services.save_grant_year(
                 current_user, fy=form.fy.data, funder=form.funder.data, allocation=form.allocation.data,
                 match_pct=form.match_pct.data, grant_reference=form.grant_reference.data,
@@ -127,7 +132,12 @@ def line_form(fy: int, line_id: int | None):
     if request.method == "GET" and line:
         form.line_type.data = line.line_type.value
     if form.validate_on_submit():
+        replay = None if line else idempotency.claim_form(form, current_user)
+        if replay is not None:
+            return replay
         try:
+            if line is None:
+                idempotency.finish_form(form, current_user, url_for("finance.lines", fy=grant.fy))
             services.save_line(current_user, grant, name=form.name.data, line_type=LineType(form.line_type.data),
                                planned=form.planned.data, programme_id=form.programme_id.data, line=line)
             db.session.commit()

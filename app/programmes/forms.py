@@ -8,6 +8,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.forms import GovDateField, Required, WholeNumberField, enum_select
+from app.idempotency import IdempotencyTokenField
 from app.programmes.models import (
     Cohort, EvaluationStage, HomeOfficeCategory, ProgrammeKind, ReachUnit, SiteSetting, TargetMeasure, Tier,
 )
@@ -49,6 +50,7 @@ class ProgrammeForm(FlaskForm):
     outcome_types = TextAreaField("Outcome types", widget=GovTextArea(), description="One per line",
                                   validators=[Optional(), Length(max=4000, message="Use 4,000 characters or fewer: shorten what you typed and try again")])
     description = TextAreaField("Description", widget=GovTextArea(), validators=[Optional(), Length(max=4000, message="Use 4,000 characters or fewer: shorten what you typed and try again")])
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     submit = SubmitField("Save programme", widget=GovSubmitInput())
 
 
@@ -58,6 +60,7 @@ class SiteForm(FlaskForm):
     setting = enum_select(SiteSetting, "Setting", validators=[InputRequired()])
     provider_id = SelectField("Delivered by", coerce=int, widget=GovSelect(),
                               validators=[InputRequired(message="Choose the organisation that delivers here")])
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     submit = SubmitField("Save site", widget=GovSubmitInput())
 
 
@@ -65,6 +68,7 @@ class WindowForm(FlaskForm):
     fy = SelectField("Financial year", coerce=int, widget=GovSelect(), validators=[InputRequired()])
     starts_on = GovDateField("Counting starts", validators=[Required(message="Enter the date counting starts")])
     ends_on = GovDateField("Counting ends", validators=[Required(message="Enter the date counting ends")])
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     submit = SubmitField("Save counting window", widget=GovSubmitInput())
 
 
@@ -74,6 +78,7 @@ class TargetForm(FlaskForm):
     value = WholeNumberField("Target",
                          validators=[InputRequired(message="Enter the target as a whole number, like 120"),
                                      NumberRange(min=0, max=1_000_000, message="Enter a target from 0 to 1,000,000")])
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     submit = SubmitField("Save target", widget=GovSubmitInput())
 
 
@@ -87,4 +92,5 @@ class TrainingForm(FlaskForm):
     anonymous_count = WholeNumberField("Or, if names were not taken, the number trained",
                                        validators=[Optional(), NumberRange(min=1, max=10000,
                                                                            message="Enter a number from 1 to 10,000")])
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     submit = SubmitField("Record training", widget=GovSubmitInput())

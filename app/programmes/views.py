@@ -5,6 +5,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app import idempotency
 from app.auth.decorators import requires
 from app.auth.policies import delivers_programme
 from app.auth.roles import Capability as C
@@ -70,8 +71,12 @@ def new():
 
         form.outcome_types.data = "\n".join(DEFAULT_OUTCOME_TYPES)
     if form.validate_on_submit():
+        replay = idempotency.claim_form(form, current_user)  # a double tap lands on the programme the first made
+        if replay is not None:
+            return replay
         try:
             programme = services.save_programme(current_user, _programme_values(form))
+            idempotency.finish_form(form, current_user, url_for("programmes.show", programme_id=programme.id))
             db.session.commit()
             flash(f"{programme.name} created. Add its sites and targets.", "success")
             return redirect(url_for("programmes.show", programme_id=programme.id))
@@ -117,7 +122,12 @@ def site_form(programme_id: int, site_id: int | None):
     if request.method == "GET" and site:
         form.setting.data = site.setting.value
     if form.validate_on_submit():
+        replay = None if site else idempotency.claim_form(form, current_user)
+        if replay is not None:
+            return replay
         try:
+            if site is None:
+                idempotency.finish_form(form, current_user, url_for("programmes.show", programme_id=programme.id))
             services.save_site(current_user, programme, name=form.name.data, setting=SiteSetting(form.setting.data),
                                provider_id=form.provider_id.data, site=site)
             db.session.commit()
@@ -138,7 +148,11 @@ def window_form(programme_id: int):
     if request.method == "GET":
         form.fy.data = fy_of(date.today())
     if form.validate_on_submit():
+        replay = idempotency.claim_form(form, current_user)
+        if replay is not None:
+            return replay
         try:
+            idempotency.finish_form(form, current_user, url_for("programmes.show", programme_id=programme.id))
             services.set_counting_window(current_user, programme, form.fy.data, form.starts_on.data, form.ends_on.data)
             db.session.commit()
             flash(f"Counting window for {fy_label(form.fy.data)} saved.", "success")
@@ -160,7 +174,11 @@ def target_form(programme_id: int):
     if request.method == "GET":
         form.fy.data = fy_of(date.today())
     if form.validate_on_submit():
+        replay = idempotency.claim_form(form, current_user)
+        if replay is not None:
+            return replay
         try:
+            idempotency.finish_form(form, current_user, url_for("programmes.show", programme_id=programme.id))
             services.set_target(current_user, programme, form.fy.data, TargetMeasure(form.measure.data), form.value.data)
             db.session.commit()
             flash("Target saved.", "success")
@@ -186,7 +204,11 @@ def training_form(programme_id: int):
     programme = queries.get_programme(programme_id)
     form = TrainingForm()
     if form.validate_on_submit():
+        replay = idempotency.claim_form(form, current_user)  # a double tap lands on the events the first recorded
+        if replay is not None:
+            return replay
         try:
+            idempotency.finish_form(form, current_user, url_for("programmes.training_events", programme_id=programme.id))
             event = services.record_training(current_user, programme, held_on=form.held_on.data, title=form.title.data,
                                              attendees_text=form.attendees.data,
                                              anonymous_count=form.anonymous_count.data)

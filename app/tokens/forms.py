@@ -3,6 +3,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Regexp
 
+from app.idempotency import IdempotencyTokenField
 
 # A name is shown on pages and in the audit: control characters (a NUL byte cannot even be stored in PostgreSQL)
 # get a message, not an error page.
@@ -13,6 +14,7 @@ class PersonalTokenForm(FlaskForm):
     name = StringField("Name", widget=GovTextInput(),
                        description="What will use it, so you can tell your tokens apart. For example ‘Laptop sync’.",
                        validators=[InputRequired(message="Give the token a name"), Length(max=100), PRINTABLE])
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     submit = SubmitField("Make a token", widget=GovSubmitInput())
 
 
@@ -27,6 +29,7 @@ class ServiceTokenForm(FlaskForm):
                        description="A youth worker's system records referrals and sessions; a provider manager's can "
                                    "also reassign cases.",
                        validators=[InputRequired(message="Choose a role")])
+    idempotency_token = IdempotencyTokenField()  # a double tap or a retry saves once
     submit = SubmitField("Make a service token", widget=GovSubmitInput())
 
 

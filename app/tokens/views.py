@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from app import idempotency
 from app.auth.decorators import requires
 from app.auth.roles import Capability as C
 from app.auth.models import Organisation
@@ -21,7 +22,11 @@ def personal_tokens():
     form = PersonalTokenForm()
     shown_once = None
     if form.validate_on_submit():
+        replay = idempotency.claim_form(form, current_user)  # a double tap makes one token, not two
+        if replay is not None:
+            return replay
         try:
+            idempotency.finish_form(form, current_user, url_for("tokens.personal_tokens"))
             token, shown_once = services.create_personal_token(current_user, form.name.data)
             db.session.commit()
             form = PersonalTokenForm(formdata=None)
@@ -59,7 +64,11 @@ def service_tokens():
     form.role.choices = [("", "Choose a role")] + [(r.value, r.label) for r in services.SERVICE_ROLES]
     shown_once = None
     if form.validate_on_submit():
+        replay = idempotency.claim_form(form, current_user)
+        if replay is not None:
+            return replay
         try:
+            idempotency.finish_form(form, current_user, url_for("tokens.service_tokens"))
             if not form.organisation_id.data:
                 raise DomainError("Choose the organisation whose system this is", "organisation_id")
             if not form.role.data:
@@ -67,7 +76,7 @@ def service_tokens():
             token, shown_once = services.create_service_token(
                 current_user, form.name.data, form.organisation_id.data, services.Role(form.role.data))
             db.session.commit()
-            form.name.data = None
+            form.name.data, form.idempotency_token.data = None, idempotency.new_token()  # the next one is new
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
