@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.admin import bp, queries
@@ -194,9 +194,10 @@ def audit_export():
     audit_log.record_export(current_user, "audit_log", fmt, rows=total,
                         detail={"filters": {k: str(v) for k, v in f.items() if v}})
     db.session.commit()
-    events = db.session.execute(stmt.execution_options(yield_per=1000)).scalars()
     name = f"waypoint-audit-{utcnow():%Y%m%d-%H%M%S}.{'csv' if fmt == 'csv' else 'jsonl'}"
-    return Response(stream_with_context(audit_export_file.render(events, fmt)), mimetype=audit_export_file.FORMATS[fmt],
+    # Streamed through a session of its own (on the request's database): the request's own session is gone by the
+    # time the body is sent.
+    return Response(audit_export_file.stream(db.session.get_bind(), stmt, fmt), mimetype=audit_export_file.FORMATS[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -10,6 +10,8 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 
+import sqlalchemy as sa
+
 from app.audit import AuditEvent
 from app.documents.safe_cells import neutralise
 
@@ -46,3 +48,13 @@ def json_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
 
 def render(events: Iterable[AuditEvent], fmt: str) -> Iterator[str]:
     return csv_lines(events) if fmt == "csv" else json_lines(events)
+
+
+def stream(bind: sa.engine.Engine | sa.engine.Connection, statement: sa.Select, fmt: str,
+           batch: int = 1000) -> Iterator[str]:
+    """The export as it is sent: read in batches through a session of its own, opened when the first line is
+    wanted and closed after the last. The body is sent after the request has ended, when the request's session
+    is gone (with it, every export over real HTTP failed after its headers), so it must not be read through it."""
+    with sa.orm.Session(bind) as session:
+        events = session.execute(statement.execution_options(yield_per=batch)).scalars()
+        yield from render(events, fmt)
