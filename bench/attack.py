@@ -55,7 +55,10 @@ def database_url(db: str, pg_url: str) -> str:
     if db == "sqlite":
         OUT.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{OUT / 'attack.db'}"
-    return sa.engine.make_url(pg_url).set(database="waypoint_attack").render_as_string(hide_password=False)
+    from config import normalise_db_url
+
+    return sa.engine.make_url(normalise_db_url(pg_url)).set(database="waypoint_attack").render_as_string(
+        hide_password=False)
 
 
 def prepare(url: str) -> dict:
