@@ -30,7 +30,7 @@ def redis_up() -> bool:
 
 
 def start(url: str, workers: int, port: int | None = None, env: dict[str, str] | None = None,
-          timeout: float = 60, log: Path | None = None) -> tuple[subprocess.Popen, str]:
+          timeout: float = 240, log: Path | None = None) -> tuple[subprocess.Popen, str]:
     """gunicorn serving wsgi:app in production mode on ``url``; returns (process, base URL) once /healthz answers.
     With ``log``, the server's messages (errors and their tracebacks) go to that file instead of the terminal."""
     port = port or free_port()
