@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.api.problems import is_api_request, problem_for
+from app.api.problems import is_api_request, problem, problem_for
 from app.auth.policies import person_for_route
 from app.errors import ConflictError, DomainError
 from app.limits import RateLimitExceeded, retry_after_seconds
@@ -24,6 +25,7 @@ TITLES = {
     409: "Someone else changed this record",
     413: "The file is too large",
     429: "Too many attempts",
+    503: "Waypoint is busy",
     500: "Sorry, there is a problem with the service",
 }
 
@@ -60,6 +62,17 @@ def _too_many(exc: HTTPException) -> str:
         return (f"There have been too many attempts from here. For your security, wait {wait} and then try again. "
                 "If you have forgotten your password, ask your administrator to reset it.")
     return f"There have been too many requests from here. Wait {wait} and then try again."
+
+
+BUSY_RETRY_SECONDS = 5
+BUSY_WORDS = ("Waypoint is busy and could not finish this in time. Nothing was saved. "
+              "Wait a few seconds and try again.")
+
+
+def _database_busy(exc: Exception) -> bool:
+    """SQLite's lock wait ran past its busy timeout (a very busy single-file install): the transaction was rolled
+    back whole, so the honest answer is 'busy, nothing saved, try again', not a server error."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig or exc)
 
 
 def _audit_refusal(code: int) -> None:
@@ -109,9 +122,19 @@ def register_errorhandlers(app) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         db.session.rollback()
-        app.logger.exception("Unhandled error")
         if app.config.get("TESTING") and app.config.get("PROPAGATE_UNEXPECTED", False):
             raise exc
+        if not _database_busy(exc):
+            app.logger.exception("Unhandled error")
+        else:
+            app.logger.warning("Database busy: %s %s answered 503", request.method, request.path)
+            if is_api_request():
+                return problem(503, BUSY_WORDS, title="Waypoint is busy", slug="busy",
+                               headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
+            response, code = _render(503, BUSY_WORDS)
+            response = app.make_response((response, code))
+            response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+            return response
         if is_api_request():
             return problem_for(exc)
         return _render(500)
