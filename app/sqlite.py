@@ -1,14 +1,77 @@
 """SQLite settings (SECURITY.md §8): WAL, a busy timeout, foreign keys, and proper transactions.
 
-pysqlite's own transaction handling does not emit BEGIN for SELECTs, which breaks SAVEPOINTs
-and lets two writers race; we take over and issue BEGIN ourselves (SQLAlchemy's documented recipe).
+pysqlite's own transaction handling does not emit BEGIN for SELECTs, which breaks SAVEPOINTs and lets two writers
+race; we take over and issue BEGIN ourselves (SQLAlchemy's documented recipe), choosing the kind:
+
+* Everything that may change data — a POST, a command, a script — begins ``BEGIN IMMEDIATE``: it takes the write
+  lock up front (waiting up to the busy timeout for it), so a write never fails with "database is locked" half-way.
+* A GET or HEAD request only reads, so it begins ``BEGIN DEFERRED``, which takes no lock: with WAL, reads run beside
+  each other and beside the one writer. A GET may still write a little on the side (its "viewed" audit event, the
+  session's last-seen time). A deferred transaction that has read cannot safely become a writer — SQLite refuses
+  the upgrade with SQLITE_BUSY at once, without waiting on the busy timeout, if another connection committed since
+  its snapshot began. So at the first statement that writes (INSERT, UPDATE, DELETE, SAVEPOINT, …) the read-only
+  transaction is ended (nothing was written, nothing is lost) and a ``BEGIN IMMEDIATE`` takes its place, waiting
+  for the write lock like any writer. From then on the request is an ordinary writer until it commits; the side
+  writes are made just before the commit, so the lock is held only for them.
+* ``hold_write_lock`` does the same on demand, for code that must read under the write lock before it writes (the
+  audit sealer reads the chain's head and then appends after it).
 """
 from __future__ import annotations
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+import re
+import sqlite3
+
+from sqlalchemy import event, exc
+from sqlalchemy.engine import Connection, Engine
 
 BUSY_TIMEOUT_MS = 10_000
+
+# Statements that only read. Anything else counts as a write (an unknown statement is treated as a write: taking
+# the lock needlessly is slower, failing to take it is an error).
+_READS = {"SELECT", "PRAGMA", "EXPLAIN", "VALUES"}
+_WRITE_WORDS = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+_STATE = "sqlite_txn"  # in Connection.info: "deferred" (read-only so far) or "immediate" (holds the write lock)
+
+
+def _reads_only(statement: str) -> bool:
+    word = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+    if word == "WITH":
+        return not _WRITE_WORDS.search(statement)
+    return word in _READS
+
+
+def _begin_mode() -> str:
+    from flask import has_request_context, request
+
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        return "DEFERRED"
+    return "IMMEDIATE"
+
+
+def _run(conn: Connection, sql: str) -> None:
+    """Transaction control on the DBAPI connection itself (no statement events, so no recursion)."""
+    try:
+        conn.connection.driver_connection.execute(sql)
+    except sqlite3.Error as err:
+        raise exc.OperationalError(sql, (), err) from err
+
+
+def _become_writer(conn: Connection) -> None:
+    """End the read-only transaction and begin one that holds the write lock (waits on the busy timeout)."""
+    _run(conn, "COMMIT")
+    conn.info[_STATE] = None
+    _run(conn, "BEGIN IMMEDIATE")
+    conn.info[_STATE] = "immediate"
+
+
+def hold_write_lock(conn: Connection) -> None:
+    """Make sure the transaction on `conn` holds SQLite's write lock before the caller reads what it will write on.
+    A no-op on other databases and in a transaction that already holds it. Reads made earlier in the transaction are
+    not carried over: call this before them."""
+    if conn.dialect.name != "sqlite":
+        return
+    if conn.info.get(_STATE) == "deferred":
+        _become_writer(conn)
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -29,6 +92,17 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        # Writes must not fail with "database is locked": take the write lock up front.
-        mode = conn.info.get("sqlite_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        mode = conn.info.get("sqlite_begin") or _begin_mode()
+        conn.info[_STATE] = None
+        _run(conn, f"BEGIN {mode}")
+        conn.info[_STATE] = "immediate" if mode in ("IMMEDIATE", "EXCLUSIVE") else "deferred"
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(conn, _cursor, statement, _parameters, _context, _executemany):
+        if conn.info.get(_STATE) == "deferred" and not _reads_only(statement):
+            _become_writer(conn)
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn):
+        conn.info[_STATE] = None

@@ -2,8 +2,8 @@
 
 * ``seal_pending`` gives every event not yet in the chain the next sequence number and an HMAC (AUDIT_KEY) over its
   fields and its predecessor's HMAC. It is the only writer of the chain and takes turns with other sealers by a lock
-  held for the sealing transaction only (PostgreSQL: an advisory transaction lock; SQLite: its one writer at a
-  time). Requests never take that lock. Events committed out of id order are simply sealed in the order they
+  held for the sealing transaction only, taken before the chain's head is read (PostgreSQL: an advisory
+  transaction lock; SQLite: the database's write lock, ``app.sqlite.hold_write_lock``). Requests never take that lock. Events committed out of id order are simply sealed in the order they
   became visible: ``seq`` is the chain's order.
 * ``checkpoint`` seals, then appends the head (sequence number and HMAC) to AUDIT_CHECKPOINT_FILE — a file outside
   the database, on the app server, that someone who can rewrite the database cannot — and returns the line so the
@@ -24,14 +24,19 @@ from flask import current_app
 
 from app.audit import GENESIS, AuditEvent, audit_key
 from app.db import db, utcnow
+from app.sqlite import hold_write_lock
 
 SEAL_LOCK = 727401
 BATCH = 2000
 
 
 def _take_seal_lock() -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
+    """Before the head is read: two sealers reading the same head would both append after it."""
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEAL_LOCK})
+    else:
+        hold_write_lock(conn)  # a read-only (GET) transaction becomes a writer before it reads
 
 
 def head() -> tuple[int, str]:

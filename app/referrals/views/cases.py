@@ -72,7 +72,6 @@ def _timeline(referral, history=()) -> list[dict]:
 @personal_data
 def case(referral_id: int):
     referral = queries.load_case(get_referral_for(current_user, referral_id))
-    audit.record(current_user, "referral.viewed", referral)
     last_measure = max((m.measured_on for m in referral.measures), default=None)
     due = follow_up_due(referral.referred_on, referral.trial_arm is not TrialArm.NONE, date.today(), last_measure)
     html = render_template(
@@ -83,7 +82,11 @@ def case(referral_id: int):
         first_contact=first_contact.for_referral(referral),
         page_title=f"{referral.person.display_name} — {referral.programme.name}",
         breadcrumbs=case_crumbs(referral)[:2])
-    db.session.commit()  # after rendering: committing first would expire the eager-loaded timeline
+    # Recorded after rendering, just before the commit: on SQLite the event's INSERT takes the write lock, so it is
+    # held for the INSERT and the commit only, not while the page is drawn (app/sqlite.py). Committing first
+    # would expire the eager-loaded timeline.
+    audit.record(current_user, "referral.viewed", referral)
+    db.session.commit()
     return html
 
 

@@ -33,9 +33,10 @@ def people():
         results = db.paginate(queries.people_search(current_user, text=form.q.data, date_of_birth=form.dob.data),
                               page=page_number(), per_page=25, error_out=False)
         counts = queries.open_referral_counts([p.id for p in results.items])
-        audit.record(current_user, "people.searched", detail={"results": results.total})
     html = render_template("referrals/people.html", form=form, results=results, counts=counts, searched=searched,
                            page_title="Find a person")
+    if results is not None:  # recorded after rendering: on SQLite its INSERT takes the write lock (app/sqlite.py)
+        audit.record(current_user, "people.searched", detail={"results": results.total})
     db.session.commit()  # after rendering, so the page is drawn from what was loaded, not re-read row by row
     return html
 
