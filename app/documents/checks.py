@@ -58,18 +58,30 @@ def check_cell(where: str, col: Column, value: Any) -> None:
         raise ReportError(f"{where}: {type(value).__name__} is not a {kind} value")
 
 
+def _plainly_valid(kind: str, value: Any) -> bool:
+    """The common cells, accepted without the full check (which also words its message): None, a whole number in
+    a text or numeric column, text in a text column, a finite Decimal for money or a percentage."""
+    t = type(value)
+    if t is int:
+        return kind in ("text", "int", "money", "percent")
+    if t is str:
+        return kind == "text"
+    return t is Decimal and kind in ("money", "percent") and value.is_finite()
+
+
 def check_row(where: str, table: Table, keys: dict[str, Column], row: Any) -> None:
     if not isinstance(row, dict):
         raise ReportError(f"{where}: rows must be dicts, got {type(row).__name__}")
     for key, value in row.items():
-        if key.startswith("_"):
+        col = keys.get(key)  # column keys never start with "_" (check_table), so metadata is never found here
+        if col is not None:
+            if value is not None and not _plainly_valid(col.kind, value):
+                check_cell(f"{where} column {key!r}", col, value)
+        elif key.startswith("_"):
             if value is not None and not isinstance(value, (str, int, bool)):
                 raise ReportError(f"{where}: metadata {key!r} must be str, int, bool or None")
-            continue
-        col = keys.get(key)
-        if col is None:
+        else:
             raise ReportError(f"{where}: key {key!r} is not a column of table {table.title!r}")
-        check_cell(f"{where} column {key!r}", col, value)
 
 
 def check_table(section: Section, table: Table) -> None:

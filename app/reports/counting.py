@@ -24,12 +24,18 @@ Everything is one SELECT with a window function (ROW_NUMBER over person and prog
 unchanged on SQLite (3.25+) and PostgreSQL: ages use EXTRACT (SQLite: strftime) date parts, never a
 Python loop. ``counted_people_stmt`` gives one row per counted person, for drill-down;
 ``reach_totals`` aggregates it by programme × quarter × band.
+
+Building these statements is costly Python (tens of milliseconds each: SQLAlchemy works out column
+correspondences for every comparison), so the quarterly return builds each statement once, with named
+parameters: pass ``BOUND`` instead of a value (the year, a date, a list of ids) and the statement uses the
+parameter of that name in ``BINDS``; run it with ``bound_values(...)``. Passing values builds a statement for
+that one call, as before.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -42,7 +48,10 @@ from app.referrals.models import Person
 from app.referrals.models import Referral, TrialArm
 
 __all__ = [
+    "BINDS",
+    "BOUND",
     "ReachKey",
+    "bound_values",
     "age_sql",
     "completed_years_sql",
     "continuing_caseload_stmt",
@@ -53,6 +62,52 @@ __all__ = [
     "reach_totals",
     "windows_cte",
 ]
+
+
+class _Bound:
+    """Stands for a value given when a statement built once runs, not when it is built."""
+
+    def __repr__(self) -> str:
+        return "BOUND"
+
+
+BOUND = _Bound()
+BINDS = {
+    "fy": sa.bindparam("fy", type_=sa.Integer),
+    **{name: sa.bindparam(name, type_=sa.Date) for name in ("fy_start", "fy_end", "as_at", "q_start", "q_end")},
+    **{name: sa.bindparam(name, type_=sa.DateTime) for name in ("fy_next_ts", "q_start_ts", "q_next_ts")},
+    **{name: sa.bindparam(name, expanding=True) for name in ("programme_ids", "organisation_ids")},
+}
+
+
+def _midnight(d: date) -> datetime:
+    return datetime.combine(d, time(0))
+
+
+def bound_values(fy: int, *, as_at: date | None = None, q_start: date | None = None, q_end: date | None = None,
+                 programme_ids: Iterable[int] | None = None, organisation_ids: Iterable[int] | None = None) -> dict:
+    """The values of ``BINDS`` for a statement built with ``BOUND`` (names a statement does not use are ignored)."""
+    fy_start, fy_end = fy_bounds(fy)
+    values = {"fy": fy, "fy_start": fy_start, "fy_end": fy_end, "fy_next_ts": _midnight(fy_end + timedelta(days=1)),
+              "as_at": as_at, "q_start": q_start, "q_end": q_end}
+    if q_start is not None:
+        values["q_start_ts"] = _midnight(q_start)
+    if q_end is not None:
+        values["q_next_ts"] = _midnight(q_end + timedelta(days=1))
+    if programme_ids is not None:
+        values["programme_ids"] = list(programme_ids)
+    if organisation_ids is not None:
+        values["organisation_ids"] = list(organisation_ids)
+    return values
+
+
+def _bind(value, name: str):
+    """The named parameter for ``BOUND``, else the value itself (SQLAlchemy binds it)."""
+    return BINDS[name] if value is BOUND else value
+
+
+def _ids(value, name: str):
+    return BINDS[name] if value is BOUND else list(value)
 
 
 def _int(expr):
@@ -112,16 +167,20 @@ def fine_band_sql(age):
 
 def windows_cte(fy: int, name: str = "windows"):
     """(programme_id, starts_on, ends_on) for every programme: the override for ``fy`` or the FY."""
-    fy_start, fy_end = fy_bounds(fy)
+    if fy is BOUND:
+        start, end = BINDS["fy_start"], BINDS["fy_end"]
+    else:
+        fy_start, fy_end = fy_bounds(fy)
+        start, end = sa.literal(fy_start, sa.Date), sa.literal(fy_end, sa.Date)
     cw = CountingWindow
     return (
         sa.select(
             Programme.id.label("programme_id"),
-            sa.func.coalesce(cw.starts_on, sa.literal(fy_start, sa.Date)).label("starts_on"),
-            sa.func.coalesce(cw.ends_on, sa.literal(fy_end, sa.Date)).label("ends_on"),
+            sa.func.coalesce(cw.starts_on, start).label("starts_on"),
+            sa.func.coalesce(cw.ends_on, end).label("ends_on"),
         )
         .select_from(Programme)
-        .outerjoin(cw, sa.and_(cw.programme_id == Programme.id, cw.fy == fy))
+        .outerjoin(cw, sa.and_(cw.programme_id == Programme.id, cw.fy == _bind(fy, "fy")))
         .cte(name)
     )
 
@@ -196,9 +255,9 @@ def counted_people_stmt(fy: int, *, programme_ids: Iterable[int] | None = None, 
         sa.not_(_continuing_on_reach(person_key, Referral.programme_id, Referral.reached_on, w.c.starts_on)),
     ]
     if as_at is not None:
-        reach_conditions.append(Referral.reached_on <= as_at)
+        reach_conditions.append(Referral.reached_on <= _bind(as_at, "as_at"))
     if programme_ids is not None:
-        reach_conditions.append(Referral.programme_id.in_(list(programme_ids)))
+        reach_conditions.append(Referral.programme_id.in_(_ids(programme_ids, "programme_ids")))
     ranked = (
         sa.select(
             Referral.id.label("referral_id"),
@@ -259,7 +318,7 @@ def counted_people_stmt(fy: int, *, programme_ids: Iterable[int] | None = None, 
         .where(ranked.c.rn == 1)
     )
     if organisation_ids is not None:
-        aged = aged.where(ranked.c.provider_id.in_(list(organisation_ids)))
+        aged = aged.where(ranked.c.provider_id.in_(_ids(organisation_ids, "organisation_ids")))
     aged = aged.subquery("aged")
     return sa.select(
         aged.c.programme_id, aged.c.person_id, aged.c.referral_id, aged.c.provider_id, aged.c.site_id,
@@ -301,13 +360,13 @@ def continuing_caseload_stmt(fy: int, quarter_start: date, quarter_end: date, *,
             Referral.reached_on < sa.select(sa.func.max(w.c.starts_on)).scalar_subquery(),
             Referral.reached_on < w.c.starts_on,
             Referral.trial_arm != TrialArm.CONTROL,
-            sa.or_(Referral.closed_on.is_(None), Referral.closed_on >= quarter_start),
-            w.c.starts_on <= quarter_end,
+            sa.or_(Referral.closed_on.is_(None), Referral.closed_on >= _bind(quarter_start, "q_start")),
+            w.c.starts_on <= _bind(quarter_end, "q_end"),
         )
         .group_by(Referral.programme_id)
     )
     if organisation_ids is not None:
-        stmt = stmt.where(Referral.provider_id.in_(list(organisation_ids)))
+        stmt = stmt.where(Referral.provider_id.in_(_ids(organisation_ids, "organisation_ids")))
     return stmt
 
 
@@ -327,7 +386,7 @@ def re_referrals_stmt(fy: int, as_at: date, *, organisation_ids: Iterable[int] |
             Referral.reached_on >= sa.select(sa.func.min(w.c.starts_on)).scalar_subquery(),
             Referral.reached_on >= w.c.starts_on,
             Referral.reached_on <= w.c.ends_on,
-            Referral.reached_on <= as_at,
+            Referral.reached_on <= _bind(as_at, "as_at"),
             Referral.trial_arm != TrialArm.CONTROL,
             _continuing_on_reach(person_key, Referral.programme_id, Referral.reached_on, w.c.starts_on,
                                  name="rr_carried"),
@@ -335,5 +394,5 @@ def re_referrals_stmt(fy: int, as_at: date, *, organisation_ids: Iterable[int] |
         .group_by(Referral.programme_id)
     )
     if organisation_ids is not None:
-        stmt = stmt.where(Referral.provider_id.in_(list(organisation_ids)))
+        stmt = stmt.where(Referral.provider_id.in_(_ids(organisation_ids, "organisation_ids")))
     return stmt

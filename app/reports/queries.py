@@ -1,9 +1,14 @@
 """SQL aggregates for targets and the quarterly return. Each returns small grouped rows, never people
-(except the drill-down and exception lists, which are scoped to the viewer)."""
+(except the drill-down and exception lists, which are scoped to the viewer).
+
+The return's statements are built once (``functools.cache``) with named parameters (``counting.BOUND``) and run
+with this call's values (``counting.bound_values``): building them anew cost more than running them on a
+provider's data."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -11,6 +16,7 @@ from app.auth.models import Organisation
 from app.db import db
 from app.periods import fy_bounds, quarter_bounds
 from app.reports import counting
+from app.reports.counting import BINDS, BOUND, bound_values
 from app.programmes.models import CountingWindow, Programme, Site, Target, TargetMeasure, TrainingAttendee, TrainingEvent
 from app.referrals.ethnicity import Ethnicity, group_of
 from app.periods import fy_of
@@ -24,11 +30,14 @@ NEW_PEOPLE_BANDS = ("24_and_under", "25_and_over", "not_known")
 BAND_MEASURE = {"24_and_under": TargetMeasure.NEW_24_AND_UNDER, "25_and_over": TargetMeasure.NEW_25_AND_OVER}
 
 
-def ran_in_year_sql(fy: int):
+def ran_in_year_sql(fy):
     """A programme ran in ``fy`` (DOMAIN.md §5 D) when it has a target or a counting window for the year, a
-    referral received or reached in it, a training event in it, or a site set up by the end of it."""
-    start, end = fy_bounds(fy)
-    end_ts = _midnight(end + timedelta(days=1))
+    referral received or reached in it, a training event in it, or a site set up by the end of it. ``fy`` may
+    be ``BOUND`` (parameters fy, fy_start, fy_end, fy_next_ts)."""
+    values = BINDS if fy is BOUND else bound_values(fy)
+    fy, start, end, end_ts = (values[k] for k in ("fy", "fy_start", "fy_end", "fy_next_ts"))
+    if not isinstance(end_ts, sa.ColumnElement):
+        end_ts = sa.literal(end_ts, sa.DateTime)
     pid = Programme.id
     return sa.or_(
         sa.exists().where(Target.programme_id == pid, Target.fy == fy),
@@ -37,22 +46,27 @@ def ran_in_year_sql(fy: int):
         sa.exists().where(Referral.programme_id == pid, Referral.reached_on >= start, Referral.reached_on <= end),
         sa.exists().where(TrainingEvent.programme_id == pid, TrainingEvent.held_on >= start,
                           TrainingEvent.held_on <= end),
-        sa.exists().where(Site.programme_id == pid, Site.created_at < sa.literal(end_ts, sa.DateTime)),
+        sa.exists().where(Site.programme_id == pid, Site.created_at < end_ts),
     )
+
+
+@cache
+def _programmes_stmts(in_year: bool):
+    stmt = sa.select(Programme).order_by(Programme.ho_category, Programme.name)
+    if in_year:
+        stmt = stmt.where(ran_in_year_sql(BOUND))
+    sites = (sa.select(Site.programme_id, Site.setting, Organisation.name)
+             .join(Organisation, Organisation.id == Site.provider_id)
+             .order_by(Organisation.name))
+    return stmt, sites
 
 
 def programmes_with_sites(fy: int | None = None):
     """Programmes in report order with their sites' settings and providers (configuration, a few rows);
     with ``fy``, only the programmes that ran in that year."""
-    stmt = sa.select(Programme).order_by(Programme.ho_category, Programme.name)
-    if fy is not None:
-        stmt = stmt.where(ran_in_year_sql(fy))
-    programmes = db.session.execute(stmt).scalars().all()
-    rows = db.session.execute(
-        sa.select(Site.programme_id, Site.setting, Organisation.name)
-        .join(Organisation, Organisation.id == Site.provider_id)
-        .order_by(Organisation.name)
-    ).all()
+    stmt, sites = _programmes_stmts(fy is not None)
+    programmes = db.session.execute(stmt, bound_values(fy) if fy is not None else {}).scalars().all()
+    rows = db.session.execute(sites).all()
     settings: dict[int, list[str]] = defaultdict(list)
     providers: dict[int, list[str]] = defaultdict(list)
     for pid, setting, provider in rows:
@@ -63,9 +77,11 @@ def programmes_with_sites(fy: int | None = None):
     return programmes, settings, providers
 
 
+_TARGETS = sa.select(Target.programme_id, Target.measure, Target.value).where(Target.fy == BINDS["fy"])
+
+
 def targets_for(fy: int) -> dict[tuple[int, TargetMeasure], int]:
-    return {(t.programme_id, t.measure): t.value
-            for t in db.session.execute(sa.select(Target).where(Target.fy == fy)).scalars()}
+    return {(pid, measure): value for pid, measure, value in db.session.execute(_TARGETS, {"fy": fy})}
 
 
 def latest_target_year(today: date) -> int | None:
@@ -93,8 +109,15 @@ def delivery_aggregates(fy: int, quarter: int) -> dict[int, dict[str, int]]:
     ``{programme_id: {"referrals", "intervention", "control", "contacts", "continuing"}}``, every
     programme present."""
 
-    fy_start, _ = fy_bounds(fy)
     q_start, q_end = quarter_bounds(fy, quarter)
+    keys = ("referrals", "intervention", "control", "contacts", "continuing")
+    return {pid: dict(zip(keys, (int(v) for v in values), strict=True))
+            for pid, *values in db.session.execute(_delivery_stmt(), bound_values(fy, q_start=q_start, q_end=q_end))}
+
+
+@cache
+def _delivery_stmt():
+    fy_start, q_start, q_end = BINDS["fy_start"], BINDS["q_start"], BINDS["q_end"]
 
     def count_if(condition):
         return sa.func.sum(sa.case((condition, 1), else_=0))
@@ -114,14 +137,13 @@ def delivery_aggregates(fy: int, quarter: int) -> dict[int, dict[str, int]]:
     delivered = (
         sa.select(Referral.programme_id, sa.func.count().label("contacts"))
         .join(Contact, Contact.referral_id == Referral.id)
-        .where(Contact.occurred_at >= sa.literal(_midnight(q_start), sa.DateTime),
-               Contact.occurred_at < sa.literal(_midnight(q_end + timedelta(days=1)), sa.DateTime),
+        .where(Contact.occurred_at >= BINDS["q_start_ts"], Contact.occurred_at < BINDS["q_next_ts"],
                Contact.attended.is_(True), Referral.trial_arm != TrialArm.CONTROL)
         .group_by(Referral.programme_id)
         .subquery("delivered")
     )
-    continuing = counting.continuing_caseload_stmt(fy, q_start, q_end).subquery("continuing")
-    stmt = (
+    continuing = counting.continuing_caseload_stmt(BOUND, BOUND, BOUND).subquery("continuing")
+    return (
         sa.select(Programme.id,
                   sa.func.coalesce(received.c.referrals, 0), sa.func.coalesce(received.c.intervention, 0),
                   sa.func.coalesce(received.c.control, 0), sa.func.coalesce(delivered.c.contacts, 0),
@@ -130,23 +152,26 @@ def delivery_aggregates(fy: int, quarter: int) -> dict[int, dict[str, int]]:
         .outerjoin(delivered, delivered.c.programme_id == Programme.id)
         .outerjoin(continuing, continuing.c.programme_id == Programme.id)
     )
-    keys = ("referrals", "intervention", "control", "contacts", "continuing")
-    return {pid: dict(zip(keys, (int(v) for v in values), strict=True))
-            for pid, *values in db.session.execute(stmt)}
-
-
-def _midnight(d: date):
-    from datetime import datetime, time
-
-    return datetime.combine(d, time(0))
 
 
 def professionals_trained(fy: int, as_at: date) -> dict[int, dict[int, int]]:
     """{programme: {quarter: professionals}}: unique named professionals (each in the quarter of their
     first attended event in the window) plus the recorded counts of anonymous events (DOMAIN.md §3.8)."""
-    w = counting.windows_cte(fy, "training_windows")
+    named, anonymous = _trained_stmts()
+    values = bound_values(fy, as_at=as_at)
+    out: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for pid, quarter, n in db.session.execute(named, values):
+        out[pid][quarter] += n
+    for pid, quarter, n in db.session.execute(anonymous, values):
+        out[pid][quarter] += int(n or 0)
+    return out
+
+
+@cache
+def _trained_stmts():
+    w = counting.windows_cte(BOUND, "training_windows")
     in_window = sa.and_(TrainingEvent.held_on >= w.c.starts_on, TrainingEvent.held_on <= w.c.ends_on,
-                        TrainingEvent.held_on <= as_at)
+                        TrainingEvent.held_on <= BINDS["as_at"])
     first = (
         sa.select(TrainingEvent.programme_id, TrainingAttendee.professional_key,
                   sa.func.min(TrainingEvent.held_on).label("first_on"))
@@ -157,18 +182,13 @@ def professionals_trained(fy: int, as_at: date) -> dict[int, dict[int, int]]:
         .subquery()
     )
     q = counting.fy_quarter_sql(first.c.first_on)
-    out: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for pid, quarter, n in db.session.execute(
-            sa.select(first.c.programme_id, q, sa.func.count()).group_by(first.c.programme_id, q)):
-        out[pid][quarter] += n
+    named = sa.select(first.c.programme_id, q, sa.func.count()).group_by(first.c.programme_id, q)
     qa = counting.fy_quarter_sql(TrainingEvent.held_on)
-    for pid, quarter, n in db.session.execute(
-            sa.select(TrainingEvent.programme_id, qa, sa.func.sum(TrainingEvent.anonymous_count))
-            .join(w, w.c.programme_id == TrainingEvent.programme_id)
-            .where(in_window, TrainingEvent.anonymous_count.is_not(None))
-            .group_by(TrainingEvent.programme_id, qa)):
-        out[pid][quarter] += int(n or 0)
-    return out
+    anonymous = (sa.select(TrainingEvent.programme_id, qa, sa.func.sum(TrainingEvent.anonymous_count))
+                 .join(w, w.c.programme_id == TrainingEvent.programme_id)
+                 .where(in_window, TrainingEvent.anonymous_count.is_not(None))
+                 .group_by(TrainingEvent.programme_id, qa))
+    return named, anonymous
 
 
 def _unique_people_ytd(fy: int, as_at: date):
@@ -209,17 +229,20 @@ def demographics(fy: int, as_at: date):
 def outcome_counts(start: date, quarter_start: date, end: date) -> list:
     """(programme, outcome type, this quarter, year to date) for outcomes achieved ``start``..``end``,
     in one pass over the achieved-on index."""
+    return db.session.execute(_outcomes_stmt(), {"fy_start": start, "q_start": quarter_start, "q_end": end}).all()
 
+
+@cache
+def _outcomes_stmt():
     period = (
         sa.select(programme_of(Outcome.referral_id).label("programme_id"), Outcome.outcome_type,
-                  sa.case((Outcome.achieved_on >= quarter_start, 1), else_=0).label("in_quarter"))
-        .where(Outcome.achieved_on >= start, Outcome.achieved_on <= end)
+                  sa.case((Outcome.achieved_on >= BINDS["q_start"], 1), else_=0).label("in_quarter"))
+        .where(Outcome.achieved_on >= BINDS["fy_start"], Outcome.achieved_on <= BINDS["q_end"])
         .subquery("period_outcomes")
     )
-    return db.session.execute(
-        sa.select(period.c.programme_id, period.c.outcome_type, sa.func.sum(period.c.in_quarter), sa.func.count())
-        .group_by(period.c.programme_id, period.c.outcome_type)
-        .order_by(period.c.programme_id, period.c.outcome_type)).all()
+    return (sa.select(period.c.programme_id, period.c.outcome_type, sa.func.sum(period.c.in_quarter), sa.func.count())
+            .group_by(period.c.programme_id, period.c.outcome_type)
+            .order_by(period.c.programme_id, period.c.outcome_type))
 
 
 def programme_of(referral_id):
@@ -238,7 +261,12 @@ def measure_changes(start: date, end: date) -> list:
     measure taken in the period can qualify (the latest must fall in it): they are found first on the
     measured-on index, with their programme, so the window functions rank those referrals' measures, not
     every measure ever taken; the exact test is still applied per instrument at the end."""
+    return db.session.execute(_measures_stmt(), {"fy_start": start, "q_end": end}).all()
 
+
+@cache
+def _measures_stmt():
+    start, end = BINDS["fy_start"], BINDS["q_end"]
     is_base = M.time_point == TimePoint.BASELINE
     later = sa.orm.aliased(M, name="later")
     candidates = (
@@ -279,12 +307,11 @@ def measure_changes(start: date, end: date) -> list:
         .where(per.c.base.is_not(None), per.c.late.is_not(None), per.c.late_on >= start)
         .subquery("qualifying")
     )
-    stmt = (
+    return (
         sa.select(qualifying.c.programme_id, qualifying.c.instrument, sa.func.count(), sa.func.sum(qualifying.c.base),
                   sa.func.sum(qualifying.c.late), sa.func.sum(qualifying.c.improved))
         .group_by(qualifying.c.programme_id, qualifying.c.instrument)
     )
-    return db.session.execute(stmt).all()
 
 
 # ------------------------------------------------------------------ data-quality exceptions
@@ -345,10 +372,15 @@ class ReachCube:
     people, demographics and exception counts are sums over them."""
 
     def __init__(self, fy: int, as_at: date):
+        self.rows = db.session.execute(self.statement(), bound_values(fy, as_at=as_at)).all()
+
+    @staticmethod
+    @cache
+    def statement():
         # MATERIALIZED (PostgreSQL 12+, SQLite 3.35+): each person's age is worked out once and stored, and
         # both groupings below read the stored rows; inlined, the age expression would be re-evaluated in
         # every band test.
-        counted = counting.counted_people_stmt(fy, as_at=as_at, with_person_first=True, with_returning=True,
+        counted = counting.counted_people_stmt(BOUND, as_at=BOUND, with_person_first=True, with_returning=True,
                                                with_bands=False).cte("cube_counted").prefix_with("MATERIALIZED")
         band = counting.target_band_sql(counted.c.age)
         fine_band = counting.fine_band_sql(counted.c.age)
@@ -370,7 +402,7 @@ class ReachCube:
             sa.literal("people"), sa.cast(nothing, sa.Integer), sa.cast(nothing, sa.Integer), fine_band, sex, group,
             sa.func.count(), sa.literal(0), sa.literal(0), sa.literal(0),
         ).where(counted.c.person_first == 1).group_by(fine_band, sex, group)
-        self.rows = db.session.execute(sa.union_all(reach, people)).all()
+        return sa.union_all(reach, people)
 
     def new_people(self) -> dict[int, dict[int, dict[str, int]]]:
         out: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
@@ -408,12 +440,18 @@ class ReachCube:
 
 def re_referrals(fy: int, as_at: date) -> dict[int, int]:
     """Re-referrals of continuing caseload (case H) per programme, year to date."""
-    return {pid: int(n) for pid, n in db.session.execute(counting.re_referrals_stmt(fy, as_at))}
+    return {pid: int(n) for pid, n in db.session.execute(_re_referrals_stmt(), bound_values(fy, as_at=as_at))}
+
+
+@cache
+def _re_referrals_stmt():
+    return counting.re_referrals_stmt(BOUND, BOUND)
+
+
+_REACHED_BEFORE_REFERRAL = sa.select(sa.func.count()).where(
+    Referral.reached_on >= BINDS["fy_start"], Referral.reached_on <= BINDS["as_at"],
+    Referral.reached_on < Referral.referred_on)
 
 
 def reached_before_referral_count(fy: int, as_at: date) -> int:
-
-    start, _ = fy_bounds(fy)
-    return db.session.execute(sa.select(sa.func.count()).where(
-        Referral.reached_on >= start, Referral.reached_on <= as_at,
-        Referral.reached_on < Referral.referred_on)).scalar_one()
+    return db.session.execute(_REACHED_BEFORE_REFERRAL, bound_values(fy, as_at=as_at)).scalar_one()

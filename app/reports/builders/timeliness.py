@@ -24,7 +24,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.clocks.rules import DEFAULTS_BY_KIND, DEFAULT_SUBDIVISION, ClockUnit, is_working_day
+from app.clocks.rules import DEFAULTS_BY_KIND, DEFAULT_SUBDIVISION, is_working_day
 from app.db import db
 from app.documents import Column, Section, Table
 from app.programmes.models import Programme, Site
@@ -200,8 +200,11 @@ def _f(value) -> float | None:
     return None if value is None else float(value)
 
 
+_TENTH = Decimal("0.1")
+
+
 def hours_text(value: float | None) -> str | None:
-    return None if value is None else f"{Decimal(str(value)).quantize(Decimal('0.1'))}"
+    return None if value is None else str(Decimal(str(value)).quantize(_TENTH))
 
 
 SPLIT_LABELS = {ALL: "All referrals", WEEKDAY: "Referred on a weekday", WEEKEND: "Referred at a weekend",
