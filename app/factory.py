@@ -46,7 +46,7 @@ from app.todo import bp as todo_bp
 from app.todo import views as _todo_views  # noqa: F401
 from app.tokens import bp as tokens_bp
 from app.tokens import views as _tokens_views  # noqa: F401
-from app.sqlite import configure_sqlite
+from app.sqlite import configure_postgresql, configure_sqlite
 from app.templating import register_filters
 from config import CONFIGS, config_name_from_env
 
@@ -74,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+        configure_postgresql(db.engine)  # no JIT for short statements
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), compare_type=True,
                      render_as_batch=True)
     csrf.init_app(app)

@@ -74,6 +74,21 @@ def hold_write_lock(conn: Connection) -> None:
         _become_writer(conn)
 
 
+def configure_postgresql(engine: Engine) -> None:
+    """PostgreSQL: no JIT compilation. Waypoint's statements are short index look-ups and small aggregates; when
+    the planner's cost estimate passes jit_above_cost (an OR over an EXISTS in the people search estimates a
+    million), compiling the plan took 1.6 s of a 1.7 s search that runs in 80 ms without it."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cur = dbapi_connection.cursor()
+        cur.execute("SET jit = off")
+        cur.close()
+        dbapi_connection.commit()
+
+
 def configure_sqlite(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
