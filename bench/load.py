@@ -60,7 +60,9 @@ def _database(db: str, size: str, pg_url: str) -> str:
     if db == "sqlite":
         OUT.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{OUT / f'load-{size}.db'}"
-    u = sa.engine.make_url(pg_url)
+    from config import normalise_db_url
+
+    u = sa.engine.make_url(normalise_db_url(pg_url))  # postgresql:// → the psycopg 3 driver the app uses
     return str(u.set(database=f"waypoint_load_{size}").render_as_string(hide_password=False))
 
 
