@@ -212,9 +212,10 @@ def test_sealers_in_read_transactions_under_concurrent_writers_keep_the_chain_in
     for t in producers:
         t.join()
     assert not errors, errors[:3]
-    result = flask_app.test_cli_runner().invoke(args=["audit", "verify"])
-    assert result.exit_code == 0, result.output
-    with flask_app.app_context():
+    with flask_app.app_context():  # the CLI runs in the app context it finds: this app's, not the suite's
+        result = flask_app.test_cli_runner().invoke(args=["audit", "verify"])
+        assert result.exit_code == 0, result.output
+        assert "Audit chain intact" in result.output, result.output
         assert db.session.execute(sa.select(sa.func.count()).select_from(AuditEvent)
                                   .where(AuditEvent.seq.is_(None))).scalar_one() == 0
         db.session.remove()
