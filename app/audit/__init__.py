@@ -108,10 +108,12 @@ def record(actor, action: str, obj=None, *, detail: dict | None = None, reason: 
     return event
 
 
-def record_many(actor, events: list[tuple[str, str | None, int | None, int | None, dict | None]]) -> int:
+def record_many(actor, events: list[tuple[str, str | None, int | None, int | None, dict | None]],
+                insert=None) -> int:
     """Append many events at once (a bulk import): each has the fields `record` would give it — (action, object
-    type, object id, person id, detail) — written in one statement per 5,000. Like every event they are sealed
-    into the chain afterwards (app.audit.chain), so no lock is taken here."""
+    type, object id, person id, detail) — written in one statement per 5,000, or by `insert(table, rows)` when
+    given (the import's driver-level writer). Like every event they are sealed into the chain afterwards
+    (app.audit.chain), so no lock is taken here."""
     if not events:
         return 0
     actor = actor._get_current_object() if hasattr(actor, "_get_current_object") else actor
@@ -124,6 +126,9 @@ def record_many(actor, events: list[tuple[str, str | None, int | None, int | Non
     rows = [{"occurred_at": now, "action": action, "object_type": object_type, "object_id": object_id,
              "person_id": person_id, "detail": detail, "created_at": now, "updated_at": now, **who}
             for action, object_type, object_id, person_id, detail in events]
+    if insert is not None:
+        insert(AuditEvent.__table__, rows)
+        return len(rows)
     for first in range(0, len(rows), 5000):
         db.session.execute(sa.insert(AuditEvent.__table__), rows[first:first + 5000])  # plain executemany
     return len(rows)

@@ -170,6 +170,7 @@ class RowReader:
         self.defaults = {k: v for k, v in mapping.defaults.items() if k in F.BY_KEY and k not in mapping.columns
                          and (only is None or k in only)}
         self._known: dict[tuple[str, str], str | None] = {}
+        self._plan = [(f.key, heading, self._converter(f)) for f, heading in self.mapped]
 
     def category(self, key: str, raw) -> str | None:
         cache_key = (key, raw)  # a file uses few distinct words: fold and look each up once
@@ -186,17 +187,53 @@ class RowReader:
         if "" in cells:
             problems.append(("", f"The row has {len(cells['']) } more cell(s) than there are column headings"))
         blank_defaults = self.mapping.defaults
-        for f, heading in self.mapped:
-            raw = cells.get(heading)
+        get = cells.get
+        for key, heading, convert in self._plan:
+            raw = get(heading)
             if raw is None or raw == "" or (raw.__class__ is str and raw.isspace()):
-                if f.key in blank_defaults:
-                    values[f.key] = blank_defaults[f.key]
+                if key in blank_defaults:
+                    values[key] = blank_defaults[key]
                 continue
             try:
-                values[f.key] = self._convert(f, raw)
+                values[key] = convert(raw)
             except CellProblem as exc:
                 problems.append((heading, str(exc)))
         return values, problems
+
+    def _converter(self, f: F.Field):
+        """The function that reads one cell of field `f` (chosen once per field, not once per cell)."""
+        if f.kind == F.CATEGORY:
+            known: dict = {}
+
+            def category(raw, key=f.key, label=f.label.lower()):
+                try:
+                    chosen = known[raw]
+                except (KeyError, TypeError):
+                    chosen = self.category(key, raw)
+                    try:
+                        known[raw] = chosen
+                    except TypeError:
+                        pass
+                if chosen is None:
+                    raise CellProblem(f'"{str(raw).strip()}" is not one of the {label} choices Waypoint '
+                                      "knows: choose what it means on the ‘Match the values’ page")
+                return chosen
+            return category
+        if f.kind == F.TEXT:
+            limit, label = TEXT_LIMITS.get(f.key), f.label
+
+            def text(raw):
+                if raw.__class__ is str:
+                    value = raw.strip()
+                else:
+                    value = str(raw).strip() if not isinstance(raw, float) or not raw.is_integer() else str(int(raw))
+                if limit and len(value) > limit:
+                    raise CellProblem(f"{label} is longer than {limit} characters")
+                return value
+            return text
+        parse = {F.DATE: parse_date, F.DATETIME: _parse_datetime, F.TIME: parse_time, F.INT: parse_int}.get(
+            f.kind, parse_decimal)
+        return _remembered(parse)
 
     def _convert(self, f: F.Field, raw):
         if f.kind == F.CATEGORY:
@@ -220,6 +257,37 @@ class RowReader:
         if f.kind == F.INT:
             return parse_int(raw)
         return parse_decimal(raw)
+
+
+def _parse_datetime(value):
+    return parse_date(value, with_time=True)
+
+
+REMEMBERED = 20_000
+
+
+def _remembered(parse):
+    """`parse`, remembering its answers (and refusals) for the cells seen: a file repeats the same dates, ages and
+    durations on row after row. Bounded, so memory does not grow with the file."""
+    known: dict = {}
+
+    def convert(raw):
+        try:
+            hit = known[raw]
+        except KeyError:
+            try:
+                hit = parse(raw)
+            except CellProblem as exc:
+                hit = exc
+            if len(known) >= REMEMBERED:
+                known.clear()
+            known[raw] = hit
+        except TypeError:  # an unhashable cell: just read it
+            return parse(raw)
+        if hit.__class__ is CellProblem:
+            raise CellProblem(str(hit))
+        return hit
+    return convert
 
 
 def distinct_values(rows, mapping: Mapping, setup: Setup, limit: int = 200) -> dict[str, dict[str, int]]:

@@ -158,6 +158,8 @@ class CasefileReader:
         A row with more cells than there are headings gets the extra cells under "" (reported by the check)."""
         header = self.header().names
         width = len(header)
+        blank_heading = "" in header
+        text_only = self.kind == "csv"
         rows = self.raw_rows()
         next(rows, None)  # the header
         number = 1
@@ -165,12 +167,18 @@ class CasefileReader:
             number += 1
             if number > MAX_ROWS:
                 raise DomainError(f"The file has more than {MAX_ROWS:,} rows; split it into smaller files", "file")
-            if not any(c not in (None, "") and str(c).strip() for c in row):
+            if text_only:
+                if not "".join(row).strip():
+                    continue
+            elif not any(c not in (None, "") and str(c).strip() for c in row):
                 continue
-            cells = {header[i]: row[i] for i in range(min(width, len(row))) if header[i]}
-            extra = [c for c in row[width:] if c not in (None, "") and str(c).strip()]
-            if extra:
-                cells[""] = extra
+            cells = dict(zip(header, row))
+            if blank_heading:
+                cells.pop("", None)
+            if len(row) > width:
+                extra = [c for c in row[width:] if c not in (None, "") and str(c).strip()]
+                if extra:
+                    cells[""] = extra
             yield number, cells
 
 

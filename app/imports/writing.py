@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from app import audit
 from app.db import db, utcnow
+from app.imports import bulk
 from app.imports import fields as F
 from app.imports.checking import Plan, ReferralPlan, occurred_at
 from app.imports.mapping import RowReader, Setup
@@ -59,7 +60,7 @@ def _insert_returning(model, rows: list[dict]) -> list[int]:
     for row, new_id in zip(rows, ids, strict=True):
         row["id"] = new_id
     for start in range(0, len(rows), BATCH):
-        db.session.execute(sa.insert(model.__table__), rows[start:start + BATCH])
+        bulk.insert(model.__table__, rows[start:start + BATCH])
     return ids
 
 
@@ -83,7 +84,7 @@ class Writer:
             self.flush_audit()
 
     def flush_audit(self) -> None:
-        audit.record_many(self.actor, self.events)
+        audit.record_many(self.actor, self.events, insert=bulk.insert)
         self.events = []
 
     def write(self, rows: Callable[[], Iterable[tuple[int, dict]]], progress: Callable[[int], None] | None = None):
@@ -120,7 +121,7 @@ class Writer:
                  "object_id": self.person_ids[p.key], "run_id": self.run_id}
                 for p in self.plan.people.values() if p.key in live and p.ref and p.how != "imported"]
         if refs:
-            db.session.execute(sa.insert(ImportedRecord.__table__), refs)
+            bulk.insert(ImportedRecord.__table__, refs)
 
     # --- referrals ----------------------------------------------------------------------------------
 
@@ -183,8 +184,8 @@ class Writer:
                 self.audit("referral.closed", "Referral", referral_id, person_id,
                            {"reason": reason, "closed_on": row["closed_on"].isoformat()})
                 self.counts["closures"] += 1
-        db.session.execute(sa.insert(ReferralStatusChange.__table__), changes)
-        db.session.execute(sa.insert(ImportedRecord.__table__), [
+        bulk.insert(ReferralStatusChange.__table__, changes)
+        bulk.insert(ImportedRecord.__table__, [
             {"organisation_id": self.org_id, "kind": "referral", "external_ref": r.ref,
              "object_id": self.referral_ids[r.ref], "run_id": self.run_id} for r in live])
 
@@ -226,15 +227,17 @@ class Writer:
     def write_events(self, rows: Iterable[tuple[int, dict]], progress) -> None:
         contacts, outcomes, measures = [], [], []
         done = 0
+        now = utcnow()
         for _number, cells in rows:
             done += 1
+            if done % 1000 == 0:
+                now = utcnow()  # the time of saving, to the second or so: not looked up for every row
             values, _problems = self.reader.read(cells)
             ref = values.get("referral_ref")
             referral_id = self.referral_ids.get(ref)
             if referral_id is None:
                 continue  # a referral imported before: skipped with all its rows
             person_id = self.person_ids[self.plan.referrals[ref].person_key]
-            now = utcnow()
             if values.get("contact_on") is not None:
                 contacts.append(({"referral_id": referral_id, "occurred_at": occurred_at(values),
                                   "duration_minutes": values.get("duration_minutes") if values["attended"] == F.YES
