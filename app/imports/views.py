@@ -155,6 +155,7 @@ def values(run_id: int):
 @personal_data
 def run(run_id: int):
     run = _run_or_404(run_id)
+    progress.interrupted(run)  # the server stopped while it was being worked on: say so (nothing was saved)
     state = progress.state_of(run.id)
     if state and state.get("running"):
         return render_template("imports/progress.html", run=run, state=state, page_title="Working on the file",
