@@ -10,7 +10,7 @@ unchanged. Ids are given by the caller (reserved up front), nothing is returned.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date, datetime, time
 from operator import itemgetter
 

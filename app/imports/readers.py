@@ -172,7 +172,7 @@ class CasefileReader:
                     continue
             elif not any(c not in (None, "") and str(c).strip() for c in row):
                 continue
-            cells = dict(zip(header, row))
+            cells = dict(zip(header, row, strict=False))  # a short row has no cells for the last headings
             if blank_heading:
                 cells.pop("", None)
             if len(row) > width:
