@@ -6,6 +6,7 @@ flushes, never commits — the view or the command commits once.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from collections.abc import Callable, Iterable
@@ -23,7 +24,7 @@ from app.imports import fields as F
 from app.imports.checking import Checker, Plan
 from app.imports.mapping import Mapping, RowReader, Setup, distinct_values
 from app.imports.models import ImportedRecord, ImportMapping, ImportRun, RunStatus
-from app.imports.readers import CasefileReader
+from app.imports.readers import CasefileReader, Rereadable
 from app.imports.writing import Writer
 from app.programmes.models import Programme, Site
 from app.referrals.models import Person, Referral
@@ -138,14 +139,15 @@ def start_run(actor, organisation: Organisation, filename: str, content: bytes) 
 
 
 def file_rows(run: ImportRun) -> Rows:
-    return lambda: CasefileReader(io.BytesIO(run.content), run.filename).rows()
+    return Rereadable(lambda: contextlib.nullcontext(CasefileReader(io.BytesIO(run.content), run.filename)))
 
 
 def path_rows(path: Path) -> Rows:
-    def rows():
+    @contextlib.contextmanager
+    def open_reader():
         with open(path, "rb") as handle:
-            yield from CasefileReader(handle, path.name).rows()
-    return rows
+            yield CasefileReader(handle, path.name)
+    return Rereadable(open_reader)
 
 
 def mapping_of(run: ImportRun) -> Mapping:
