@@ -2,7 +2,8 @@
 referrals and 10 sessions), imported through `app.imports.services.import_path` — the same code as
 `flask import casework` — into a fresh database, at two file sizes, on SQLite and PostgreSQL.
 
-    python -m bench.import_speed [--sizes 2000 8000] [--postgres URL | --no-postgres] [--sqlite PATH]
+    python -m bench.import_speed [--sizes 2000 8000] [--postgres URL | --no-postgres] [--sqlite PATH] [--xlsx]
+    python -m bench.import_speed --memory [1000] [--no-postgres]   # memory for files of 1x, 2x, 4x, 8x the people
 
 Each measurement runs in its own process so its memory figures are its own: one run timed (rows a second, and
 the peak resident memory of the import over the process's memory before it), one run under tracemalloc (the
@@ -113,6 +114,8 @@ def main(argv=None) -> None:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--xlsx", action="store_true", help="also time an .xlsx file of the first size")
+    parser.add_argument("--memory", type=int, nargs="?", const=1000, metavar="PEOPLE",
+                        help="only memory, for files of 1x, 2x, 4x and 8x this many people (default 1,000)")
     parser.add_argument("--one", nargs=4, metavar=("URL", "PEOPLE", "MODE", "FORMAT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -127,6 +130,8 @@ def main(argv=None) -> None:
     results = []
     for url in targets:
         plan = [(people, mode, "csv") for people in args.sizes for mode in ("time", "memory")]
+        if args.memory:
+            plan = [(args.memory * k, "memory", "csv") for k in (1, 2, 4, 8)]
         if args.xlsx:
             plan.append((args.sizes[0], "time", "xlsx"))
         for people, mode, fmt in plan:
@@ -139,6 +144,12 @@ def main(argv=None) -> None:
             result["mode"] = mode
             results.append(result)
             print(json.dumps(result), flush=True)
+    if args.memory:
+        print("\ndb          people   rows     file MB  tracemalloc peak  RSS growth  load (1 min)")
+        for r in results:
+            print(f"{r['db']:<11} {r['people']:<8,} {r['rows']:<8,} {r['file_mb']:<8} {r['tracemalloc_peak_mb']:<5} MB"
+                  f"          {r['rss_growth_mb']:<5} MB    {r['load'][0]:.1f}")
+        return
     print("\ndb          format  people   rows     seconds  rows/s   rows/app-CPU-s  RSS growth  tracemalloc peak  "
           "load (1/5/15 min)")
     timed = {(r["db"], r["people"], r["format"]): r for r in results if r["mode"] == "time"}

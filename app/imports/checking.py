@@ -40,7 +40,7 @@ REFERRAL_VALUE_FIELDS = ("site", "programme", "referred_on", "source", "reason",
                          "override_reason", "trial_arm", "allocation_note", "closed_on", "closure_reason", "ending")
 
 
-@dataclass
+@dataclass(slots=True)
 class PersonPlan:
     key: tuple
     row: int
@@ -52,7 +52,7 @@ class PersonPlan:
     first_referred_on: date | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ReferralPlan:
     ref: str
     row: int
@@ -71,10 +71,10 @@ class ReferralPlan:
     trial_arm: TrialArm = TrialArm.NONE
     external_allocation: bool = False
     status: S = S.RECEIVED
-    steps: list = field(default_factory=list)
+    steps: list | tuple = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class Problem:
     row: int
     column: str
@@ -197,7 +197,9 @@ class Checker:
             self.agree(number, person.raw, person.row, values, ("given_name", "family_name", "date_of_birth"))
         referral = self.plan.referrals.get(ref)
         if referral is None:
-            referral = ReferralPlan(ref, number, person_key, {k: values.get(k) for k in REFERRAL_VALUE_FIELDS})
+            # only the cells that hold something: most of a referral's columns are blank on most rows
+            referral = ReferralPlan(ref, number, person_key, {k: v for k in REFERRAL_VALUE_FIELDS
+                                                              if (v := values.get(k)) is not None and v != ""})
             self.plan.referrals[ref] = referral
         else:
             if referral.person_key != person_key:
@@ -329,6 +331,7 @@ class Checker:
             return
         values["estimated_on"] = person.first_referred_on if values.get("estimated_age") is not None else None
         person.values = values
+        person.raw = {}  # read and checked: the values are what is kept
 
     def match_existing(self, people: list[PersonPlan]) -> None:
         """The pages' duplicate check (`duplicates_of`), in batches. The deterministic key (names and date of
