@@ -105,6 +105,13 @@ def claim(scope: str, key: str, fingerprint: str) -> IdempotencyKey | None:
     return None
 
 
+def release(scope: str, key: str) -> None:
+    """Give up an unanswered claim (the request was refused or failed after something committed it)."""
+    db.session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key,
+                                                       IdempotencyKey.status.is_(None)))
+    db.session.commit()
+
+
 def record_result(scope: str, key: str, fingerprint: str, *, status: int, body: str | None = None,
                   content_type: str | None = None, location: str | None = None) -> IdempotencyKey:
     """Store the first answer. If the work rolled the transaction back (a refused request), the claim went with it

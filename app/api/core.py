@@ -166,7 +166,14 @@ def idempotent(view):
                                 "shortly", headers={"Retry-After": "1"})
         if stored is not None:
             return idempotency.replay(stored, fingerprint)
-        response = make_response(view(*args, **kwargs))
+        try:
+            response = make_response(view(*args, **kwargs))
+        except Exception:
+            # Refused (or failed) on the way: keep nothing under the key, even if the work committed something
+            # before it was refused, so the same key gets the same answer again, never "still being processed".
+            db.session.rollback()
+            idempotency.release(scope, key)
+            raise
         if response.status_code >= 500:
             db.session.rollback()
             return response

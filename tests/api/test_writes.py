@@ -194,3 +194,16 @@ def test_trial_referrals_take_waypoints_draw_or_carry_one_made_elsewhere(world, 
     no_trial = system_a.post("/api/v1/referrals", json=_referral_body(world, person_id=world.person_a.id,
                              trial_allocation={"made_by": "elsewhere", "arm": "control", "reference": "x"}))
     assert no_trial.status_code == 422 and no_trial.json["errors"][0]["field"] == "trial_allocation"
+
+
+def test_a_refused_request_keeps_no_claim_on_its_key(world, system_a):
+    """A request refused by a service (here: a likely duplicate, then no age at all) keeps nothing under its
+    Idempotency-Key, even when the service committed something on the way (an audit event): the same key then
+    gets the same refusal, never 'still being processed'."""
+    for body, status in (({"given_name": "amara", "family_name": "OKOYE", "date_of_birth": "2008-05-17"}, 409),
+                         ({"given_name": "Nobody", "family_name": "Knownage"}, 422)):
+        key = f"refused-{status}"
+        for _ in range(2):
+            r = system_a.post("/api/v1/people", json=body, headers={"Idempotency-Key": key})
+            assert r.status_code == status, r.json
+            assert "still being processed" not in (r.json.get("detail") or "")
