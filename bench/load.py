@@ -22,7 +22,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.generate import Size, generate
+from bench.server import free_port, redis_up
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -145,24 +145,10 @@ def _provider(db) -> None:
     print(f"  provider: {total:,} referrals, worker with {len(mine)} open cases, {len(theirs):,} with a colleague")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 def serve(url: str, workers: int, port: int) -> subprocess.Popen:
     env = {**os.environ, "WAYPOINT_CONFIG": "production", "DATABASE_URL": url,
            "SECRET_KEY": SECRET_KEY, "WAYPOINT_AUDIT_KEY": AUDIT_KEY}
-    if _redis_up():  # limits shared by every worker and server, as in production
+    if redis_up():  # limits shared by every worker and server, as in production
         env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
                              "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
@@ -278,7 +264,7 @@ def run_one(db: str, size_name: str, args) -> list[dict]:
         build(url, SIZES[size_name])
     else:
         _upgrade(url)  # a dataset built by an older checkout gains the newer migrations
-    port = _free_port()
+    port = free_port()
     proc = serve(url, args.workers, port)
     base = f"http://127.0.0.1:{port}"
     rows = []
@@ -323,7 +309,7 @@ def scale_out(db: str, size_name: str, args) -> list[dict]:
     script.write_text(LUA)
     rows = []
     for servers in (1, 2):
-        ports = [_free_port() for _ in range(servers)]
+        ports = [free_port() for _ in range(servers)]
         procs = [serve(url, args.workers, port) for port in ports]
         try:
             bases = [f"http://127.0.0.1:{port}" for port in ports]
