@@ -56,10 +56,12 @@ def test_worker_records_referral_logs_contacts_outcome_and_closes(page):
     page.get_by_role("link", name="People").first.click()
     page.fill("#q", "Zoë Ó'Brien-Hart")
     page.get_by_role("button", name="Search").click()
+    page.wait_for_load_state("domcontentloaded")
     assert "0 people found" in page.content()
     shot(page, "casework-01-search-nobody")
     # Nobody found: one page records the person and the referral together.
     page.get_by_role("link", name="Record a referral for someone new").click()
+    page.wait_for_load_state("domcontentloaded")
     assert page.input_value("#given_name") == "Zoë" and page.input_value("#family_name") == "Ó'Brien-Hart"
     _fill_date(page, "date_of_birth", date(today.year - 16, 3, 14))
     page.select_option("#sex", "female")
@@ -204,6 +206,7 @@ def test_log_contact_says_session_number_and_cadence_before_saving(page):
     assert "Referral to School Navigators recorded" in page.content()
 
     page.get_by_role("link", name="Log a contact").click()
+    page.wait_for_load_state("domcontentloaded")
     notices = page.locator("[data-testid=session-notices]").inner_text()
     assert "this will be session 1 of the 6 that School Navigators offers" in notices
     _fill_date(page, "occurred_on", today - timedelta(days=2))
@@ -212,6 +215,7 @@ def test_log_contact_says_session_number_and_cadence_before_saving(page):
     page.wait_for_load_state("domcontentloaded")
 
     page.get_by_role("link", name="Log a contact").click()
+    page.wait_for_load_state("domcontentloaded")
     notices = page.locator("[data-testid=session-notices]").inner_text()
     assert "session 2 of the 6" in notices
     assert "The last session was 2 days ago; School Navigators runs sessions every 7 days." in notices

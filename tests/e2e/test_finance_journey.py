@@ -68,6 +68,7 @@ def test_finance_sets_up_a_year_and_downloads_its_reports(page):
     page.fill("#allocation", "1,000,000")
     page.fill("#grant_reference", "VRU-TV-2021-22")
     page.get_by_role("button", name="Save grant year").click()
+    page.wait_for_load_state("domcontentloaded")
     assert "Enter the match funding percentage for 2021-22" in page.locator(".govuk-error-summary").inner_text()
     page.fill("#match_pct", "20")
     page.get_by_role("button", name="Save grant year").click()
@@ -80,6 +81,7 @@ def test_finance_sets_up_a_year_and_downloads_its_reports(page):
         page.get_by_label(type_label, exact=True).check()
         page.fill("#planned", planned)
         page.get_by_role("button", name="Save line").click()
+        page.wait_for_load_state("domcontentloaded")
     assert page.locator("[data-testid=lines-total]").inner_text() == "£700,000"
     assert page.locator("[data-testid=unallocated]").inner_text() == "£300,000"
     assert page.get_by_text("Unallocated").is_visible()
@@ -142,6 +144,7 @@ def test_finance_sets_up_a_year_and_downloads_its_reports(page):
     page.fill("#annual_loaded_cost", "72,000")
     page.get_by_label("Pledged", exact=True).check()
     page.get_by_role("button", name="Save secondment").click()
+    page.wait_for_load_state("domcontentloaded")
     match_text = page.locator("[data-testid=match-lines]").inner_text()
     assert "Police sergeant, 1 FTE" in match_text and "£72,000" in match_text
     shot(page, "finance-new-year-match")

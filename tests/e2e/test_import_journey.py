@@ -102,8 +102,10 @@ def test_programme_officer_imports_a_new_providers_spreadsheet(page, live_server
     page.select_option("#organisation_id", label="Oxford Youth Works")
     page.set_input_files("#file", str(fixed))
     page.get_by_role("button", name="Upload").click()
+    page.wait_for_load_state("domcontentloaded")
     assert page.locator("#mode").input_value() == "Worker's session type"
     page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_load_state("domcontentloaded")
     assert page.get_by_label('"Ward round"').input_value() == "in_setting"  # remembered for this provider
     page.get_by_role("button", name="Save and continue").click()
     page.get_by_role("button", name="Check the file").click()
@@ -124,6 +126,7 @@ def test_programme_officer_imports_a_new_providers_spreadsheet(page, live_server
     assert after == before + len(PEOPLE)
     shot(page, "import-targets-after")
     page.locator(f"[data-testid=ytd-{programme_id}-24_and_under]").click()
+    page.wait_for_load_state("domcontentloaded")
     listing = page.content()
     assert all(family in listing for _given, family in PEOPLE)
     shot(page, "import-people-behind-the-figure")

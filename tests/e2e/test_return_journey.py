@@ -28,17 +28,20 @@ def test_programme_office_locks_the_q2_return(page):
     first = page.locator("[data-testid=targets-table] a[data-testid^=ytd-]").first
     figure = int(first.inner_text())
     first.click()
+    page.wait_for_load_state("domcontentloaded")
     assert page.locator("h1").inner_text().startswith(f"{figure} ")
     assert page.locator("[data-testid=people-table] tbody tr").count() == max(figure, 1)
     page.go_back()
 
     page.get_by_role("link", name="Quarterly returns for 2024-25").click()
     page.get_by_role("link", name="Q2 return").click()
+    page.wait_for_load_state("domcontentloaded")
     assert page.locator("[data-testid=period-status]").inner_text() == "Open"
     page.fill("#sro_name", "Det Ch Supt Jane Doe")
     page.fill("#grant_reference", "HO-VRU-2024-TV")
     page.fill("#narrative", "Hospital Navigators recruited two new navigators.\n\nSchool Navigators began in September.")
     page.get_by_role("button", name="Save draft").click()
+    page.wait_for_load_state("domcontentloaded")
     assert page.locator("[data-testid=period-status]").inner_text() == "Draft"
 
     page.get_by_role("link", name="Review data-quality exceptions").click()
@@ -52,9 +55,11 @@ def test_programme_office_locks_the_q2_return(page):
     page.get_by_role("link", name="Back to the 2024-25 Q2 return").click()
 
     page.get_by_role("button", name="Mark as submitted").click()
+    page.wait_for_load_state("domcontentloaded")
     assert page.locator("[data-testid=period-status]").inner_text() == "Submitted"
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Lock the return").click()
+    page.wait_for_load_state("domcontentloaded")
     assert page.locator("[data-testid=period-status]").inner_text() == "Locked"
     assert page.get_by_text("Return locked").first.is_visible()
     assert "Det Ch Supt Jane Doe" in page.locator("[data-testid=return-header]").inner_text()
