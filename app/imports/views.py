@@ -7,12 +7,13 @@ from flask_login import current_user
 
 import io
 
-from app import audit
+from app import audit, idempotency
 from app.auth.decorators import personal_data, requires
 from app.auth.roles import Capability as C
 from app.db import db
 from app.errors import DomainError
 from app.imports import bp, fields as F, progress, services
+from app.imports.forms import UploadForm
 from app.imports.mapping import Setup
 from app.imports.models import RunStatus
 from app.imports.template_file import template_csv, template_xlsx
@@ -39,6 +40,7 @@ def _crumbs(run=None) -> list[dict]:
 @requires(C.IMPORT_CASEWORK)
 def index():
     organisations = services.organisations_for(current_user)
+    form = UploadForm()
     error = None
     if request.method == "POST":
         upload = request.files.get("file")
@@ -52,15 +54,22 @@ def index():
         elif upload is None or not upload.filename:
             error = ("file", "Choose the file to upload")
         else:
+            # Claimed first, in the run's own transaction: a second post of the same form (a double click) waits
+            # for the first and lands on the run it made, rather than making another.
+            replay = idempotency.claim_form(form, current_user)
+            if replay is not None:
+                return replay
             try:
                 run = services.start_run(current_user, organisation, upload.filename, upload.read())
+                location = url_for("imports.columns", run_id=run.id)
+                idempotency.finish_form(form, current_user, location)
                 db.session.commit()
-                return redirect(url_for("imports.columns", run_id=run.id))
+                return redirect(location)
             except DomainError as exc:
                 db.session.rollback()
                 error = ("file", exc.message)
     runs = services.recent_runs(current_user)
-    return render_template("imports/index.html", organisations=organisations, runs=runs, error=error,
+    return render_template("imports/index.html", organisations=organisations, runs=runs, error=error, form=form,
                            max_mb=current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024),
                            page_title="Import casework")
 

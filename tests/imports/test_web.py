@@ -114,3 +114,33 @@ def test_a_file_larger_than_the_general_upload_limit_is_accepted_for_import(clie
     too_big = b"A\n" + b"x" * app.config["IMPORT_MAX_BYTES"]
     response = _upload(client, world, too_big)
     assert response.status_code == 413
+
+
+def _runs() -> int:
+    return db.session.execute(sa.select(sa.func.count()).select_from(ImportRun)).scalar_one()
+
+
+def test_a_double_posted_upload_makes_one_import_run(client, world):
+    """A double click posts the same form (the same idempotency token) twice: the second lands on the run the
+    first made. A refused upload keeps no claim, so the corrected file sent with the same form is taken."""
+    sign_in(client, world.programme_office)
+    page = client.get("/imports/").get_data(as_text=True)
+    token = re.search(r'name="idempotency_token"[^>]*value="([^"]+)"', page).group(1)
+    before = _runs()
+
+    def post(data: bytes, name: str = "casework.csv"):
+        return client.post("/imports/", data={"organisation_id": str(world.org_a.id), "idempotency_token": token,
+                                              "file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+    refused = post(b"", "empty.csv")
+    assert refused.status_code == 200 and "empty" in refused.get_data(as_text=True)
+    assert token in refused.get_data(as_text=True)  # the redisplayed form is still the same submission
+    assert _runs() == before
+    first = post(csv_bytes([row()]))
+    assert first.status_code == 302 and "/columns" in first.headers["Location"]
+    second = post(csv_bytes([row()]))
+    assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
+    assert _runs() == before + 1
+    assert "already saved" in client.get(second.headers["Location"]).get_data(as_text=True)
+    # a new form (a new token) is a new upload
+    assert _upload(client, world, csv_bytes([row()])).status_code == 302 and _runs() == before + 2
