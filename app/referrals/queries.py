@@ -164,6 +164,14 @@ def case_history(referral: Referral) -> list:
     return [(e, names) for e in events]
 
 
+def caseload_count(stmt):
+    """How many rows a caseload statement (my_caseload, org_caseload) yields, counted on referrals alone: its
+    joins are to the referral's own person, programme and site (required, so they never drop a row) and an
+    outer join to its worker, and every filter is on the referral, so the count needs none of them — nor the
+    per-referral subqueries. (Counting the page's own statement joined all the people at national scale.)"""
+    return sa.select(sa.func.count(Referral.id)).where(stmt.whereclause)
+
+
 def org_caseload(user, *, site_id=None, worker_id=None, status=None, programme_id=None):
     stmt, last = _caseload_select(user)
     if site_id:

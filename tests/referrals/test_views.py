@@ -434,3 +434,38 @@ def test_my_caseload_counts_what_needs_doing_and_puts_the_most_urgent_first(worl
     # world.referral_a is also open and assigned to worker_a, its last contact long ago.
     assert counts == {"no_contact": 1, "stale": 3, "follow_up": 0, "open": 5}
     assert f'href="/referrals/{world.referral_a.id}/contacts/new"' in text
+
+
+def test_caseload_totals_count_exactly_the_rows_listed(world, client):
+    """The caseloads count their rows with a cheaper statement than the page's (referrals alone, no joins):
+    it must count exactly what the pages list, whatever the filter — unassigned cases (the worker is an outer
+    join), restricted people (hidden from the manager), closed cases, other providers' referrals, other sites."""
+    from app.referrals import queries
+    from app.referrals.transitions import ReferralStatus
+
+    other_site = SiteFactory(programme=world.programme, name="Custody A", provider=world.org_a)
+    for i in range(7):
+        ReferralFactory(person=PersonFactory(organisation=world.org_a), site=world.site_a,
+                        assigned_worker=None if i % 3 == 0 else world.worker_a)
+    ReferralFactory(person=PersonFactory(organisation=world.org_a), site=other_site, assigned_worker=world.worker_a)
+    ReferralFactory(person=PersonFactory(organisation=world.org_a, restricted=True), site=world.site_a,
+                    assigned_worker=world.worker_a)
+    ReferralFactory(person=PersonFactory(organisation=world.org_a), site=world.site_a, assigned_worker=world.worker_a,
+                    status=ReferralStatus.CLOSED, closed_on=date.today())
+    db.session.flush()
+    variants = [{}, {"status": None}, {"worker_id": -1}, {"worker_id": world.worker_a.id},
+                {"site_id": other_site.id}, {"status": "closed"}, {"programme_id": world.programme.id}]
+    checked = set()
+    for filters in variants:
+        stmt = queries.org_caseload(world.manager_a, **{"status": "open", **filters})
+        listed = len(db.session.execute(stmt).all())
+        assert db.session.execute(queries.caseload_count(stmt)).scalar() == listed, filters
+        checked.add(listed)
+    stmt = queries.my_caseload(world.worker_a, date.today())
+    listed = len(db.session.execute(stmt).all())
+    assert db.session.execute(queries.caseload_count(stmt)).scalar() == listed
+    assert len(checked) >= 4, f"the variants should list different numbers of cases: {checked}"
+    # and the page says the same total as the rows it can list
+    sign_in(client, world.manager_a)
+    every = len(db.session.execute(queries.org_caseload(world.manager_a, status=None)).all())
+    assert f"{every} in all" in client.get("/referrals/caseload?status=all").get_data(as_text=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
+from flask_sqlalchemy.pagination import SelectPagination
 
 from app.db import db
 from app.errors import ConflictError
@@ -34,15 +35,22 @@ def case_crumbs(referral) -> list[dict]:
             {"text": f"{referral.programme.name} referral", "href": url_for("referrals.case", referral_id=referral.id)}]
 
 
+class _RowPagination(SelectPagination):
+    """Like db.paginate, but yields whole rows (name, status, last contact…) rather than the first column, and
+    counts with the statement it is given (a caseload's count needs none of the page's joins or columns)."""
+
+    def _query_items(self):
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(select).all())
+
+    def _query_count(self) -> int:
+        count = self._query_args.get("count_stmt")
+        if count is None:
+            return super()._query_count()
+        return self._query_args["session"].execute(count).scalar()
 
 
-def paginate_rows(stmt, per_page: int = 25):
-    """Like db.paginate, but yields whole rows (name, status, last contact…) rather than the first column."""
-    from flask_sqlalchemy.pagination import SelectPagination
-
-    class RowPagination(SelectPagination):
-        def _query_items(self):
-            select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-            return list(self._query_args["session"].execute(select).all())
-
-    return RowPagination(select=stmt, session=db.session(), page=page_number(), per_page=per_page, error_out=False)
+def paginate_rows(stmt, per_page: int = 25, count=None):
+    """A page of `stmt`'s rows; `count`, when given, is a statement counting the same rows more cheaply."""
+    return _RowPagination(select=stmt, count_stmt=count, session=db.session(), page=page_number(), per_page=per_page,
+                          error_out=False)

@@ -44,7 +44,8 @@ def _decorate(rows, today: date) -> list[dict]:
 @personal_data
 def my_caseload():
     today = date.today()
-    page = paginate_rows(queries.my_caseload(current_user, today))
+    stmt = queries.my_caseload(current_user, today)
+    page = paginate_rows(stmt, count=queries.caseload_count(stmt))
     rows = _decorate(page.items, today)
     counts = {"open": 0, "no_contact": 0, "stale": 0, "follow_up": 0}
     for r in queries.my_caseload_summary(current_user):
@@ -74,7 +75,7 @@ def org_caseload():
     f = _filters()
     stmt = queries.org_caseload(current_user, site_id=f["site_id"], worker_id=f["worker_id"],
                                 status=None if f["status"] == "all" else f["status"], programme_id=f["programme_id"])
-    page = paginate_rows(stmt)
+    page = paginate_rows(stmt, count=queries.caseload_count(stmt))
     since = today - timedelta(days=365)
     counts, times = queries.site_figures(current_user, since=since, programme_id=f["programme_id"],
                                          site_id=f["site_id"])
