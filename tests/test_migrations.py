@@ -4,6 +4,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -26,9 +27,18 @@ def test_revision_files_are_sequential(app):
     assert revs == [f"{i:04d}" for i in range(1, len(revs) + 1)]
 
 
+# SQLite's reflection cannot read expression indexes (lower(police_reference)): alembic skips them there, saying so.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_models_match_migrated_schema(app):
     conn = db.session.connection()  # the test's own connection: SQLite allows one writer
-    ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+    from app.referrals.models import PG_ONLY_INDEXES
+
+    def include(obj, name, kind, reflected, compare_to):  # indexes declared only in migrations, on PostgreSQL
+        return not (kind == "index" and reflected and compare_to is None and name in PG_ONLY_INDEXES
+                    and conn.dialect.name == "postgresql")
+
+    ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include})
     diff = compare_metadata(ctx, db.metadata)
     assert diff == [], f"models and migrations differ: {diff}"
 

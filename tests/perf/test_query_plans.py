@@ -116,3 +116,35 @@ def test_per_user_pages_never_read_whole_activity_tables(busy_world, client, rol
         if problems:
             offending[statement[:300]] = problems
     assert not offending, f"{url} reads whole tables: {offending}"
+
+
+def _pg_index_names(plan: dict) -> set[str]:
+    names = {plan["Index Name"]} if plan.get("Index Name") else set()
+    for child in plan.get("Plans", []):
+        names |= _pg_index_names(child)
+    return names
+
+
+@pytest.mark.parametrize("query", ["okoye", "PR-2024-0042"])
+def test_people_search_reads_indexes_not_every_person_on_postgresql(busy_world, client, query):
+    """On PostgreSQL, with 20,000 other people in the table, a search reads the trigram index on names and the
+    index on lower(police reference) (migration 0015) rather than every person: the planner, left to choose
+    with fresh statistics, uses both indexes and reads people by no sequential scan."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("trigram indexes are PostgreSQL's (SQLite reads the people it may see)")
+    conn = db.session.connection()
+    conn.exec_driver_sql(
+        "INSERT INTO people (given_name, family_name, name_key, organisation_id, police_reference, created_at, "
+        "updated_at) SELECT 'Person', 'Number ' || n, 'person number ' || n, %(org)s, 'REF-' || n, now(), now() "
+        "FROM generate_series(1, 20000) AS n", {"org": busy_world.org_b.id})
+    conn.exec_driver_sql("ANALYZE people")
+    sign_in(client, busy_world.worker_a)
+    with captured_selects() as selects:
+        assert client.get(f"/referrals/people?q={query}").status_code == 200
+    searches = [(s, p) for s, p in selects if "name_key LIKE" in s]
+    assert searches, "the search ran no name query: nothing was checked"
+    for statement, parameters in searches:
+        plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters).scalar()
+        plan = (plan if isinstance(plan, list) else json.loads(plan))[0]["Plan"]
+        assert "Seq Scan on people" not in _pg_full_reads(plan, ("people",)), statement[:300]
+        assert {"ix_people_name_key_trgm", "ix_people_police_reference_lower"} <= _pg_index_names(plan), plan
