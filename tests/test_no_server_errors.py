@@ -73,7 +73,7 @@ def test_no_route_gives_a_server_error(app, world, client, role: Role):
     for rule in app_rules(app):
         if rule.endpoint in ("auth.sign_out",):
             continue
-        for values in (MISSING, {a: getattr(world, "programme").id for a in rule.arguments}):
+        for values in (MISSING, {a: world.programme.id for a in rule.arguments}):
             url = _url(rule, values)
             methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
             for method in methods:

@@ -17,7 +17,7 @@ A clock turns amber when `amber_hours` or fewer remain (4 h by default) and red 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -87,14 +87,14 @@ def add_working_days(start: datetime, days: int, subdivision: str = DEFAULT_SUBD
 
 def add_real_hours(start: datetime, hours: int) -> datetime:
     """UK wall-clock `start` plus `hours` of elapsed time, as UK wall-clock time."""
-    aware = start.replace(tzinfo=UK).astimezone(timezone.utc) + timedelta(hours=hours)
+    aware = start.replace(tzinfo=UK).astimezone(UTC) + timedelta(hours=hours)
     return aware.astimezone(UK).replace(tzinfo=None)
 
 
 def hours_elapsed(start: datetime, end: datetime) -> float:
     """Real hours between two UK wall-clock times."""
-    a = start.replace(tzinfo=UK).astimezone(timezone.utc)
-    b = end.replace(tzinfo=UK).astimezone(timezone.utc)
+    a = start.replace(tzinfo=UK).astimezone(UTC)
+    b = end.replace(tzinfo=UK).astimezone(UTC)
     return (b - a).total_seconds() / 3600
 
 

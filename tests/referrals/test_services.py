@@ -10,7 +10,7 @@ from app.audit import AuditEvent
 from app.db import db
 from app.errors import ConflictError, DomainError
 from app.referrals import services
-from app.referrals.models import ContactMode, LawfulBasis, Referral, ReferralSource, TrialArm
+from app.referrals.models import ContactMode, LawfulBasis, ReferralSource, TrialArm
 from app.referrals.transitions import ReferralStatus as S
 from tests.factories import PersonFactory, ProgrammeFactory, ReferralFactory, SiteFactory
 
@@ -206,7 +206,7 @@ def test_reassign_stays_inside_the_organisation(world):
     assert moved == 1 and world.referral_a.assigned_worker_id == world.worker_a2.id
     with pytest.raises(DomainError):
         services.reassign_referrals(world.manager_a, [world.referral_b.id], world.worker_a2.id)
-    with pytest.raises(Exception):  # a worker of another provider is not found
+    with pytest.raises(DomainError, match="at the organisation that delivers"):  # another provider's worker
         services.reassign_referrals(world.manager_a, [world.referral_a.id], world.worker_b.id)
 
 

@@ -29,7 +29,7 @@ attempt Mon 1 Jun 14:00 — within only because Mon 25 May is a bank holiday (du
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
