@@ -34,18 +34,46 @@ def _sees_restricted(user) -> bool:
     return user.can(Capability.DATA_PROTECTION)
 
 
-def referral_scope(user):
-    """A WHERE clause limiting Referral rows to the user's scope."""
-
-    if not _casework_allowed(user):
+def _referral_clause(shape: tuple[bool, bool, bool], organisation):
+    allowed, sees_all, sees_restricted = shape
+    if not allowed:
         return sa.false()
     clauses = []
-    if not user.sees_all_organisations:
-        clauses.append(Referral.provider_id == user.organisation_id)
-    if not _sees_restricted(user):
+    if not sees_all:
+        clauses.append(Referral.provider_id == organisation)
+    if not sees_restricted:
         restricted = _RESTRICTED_PERSON
         clauses.append(~sa.exists().where(restricted.id == Referral.person_id, restricted.restricted.is_(True)))
     return sa.and_(sa.true(), *clauses)
+
+
+def referral_scope_shape(user) -> tuple[bool, bool, bool]:
+    """Everything a user's referral scope depends on except their organisation's id: may they see casework at
+    all, every organisation's, restricted people's. Statements built once are built once per shape."""
+    if not _casework_allowed(user):
+        return (False, False, False)
+    return (True, bool(user.sees_all_organisations), bool(_sees_restricted(user)))
+
+
+def referral_scope(user):
+    """A WHERE clause limiting Referral rows to the user's scope."""
+    return _referral_clause(referral_scope_shape(user), user.organisation_id if _casework_allowed(user) else None)
+
+
+# The same scope for statements built once and run many times (see bound_referral_scope): the organisation's id
+# is a bound parameter, given at execution by scope_values(user).
+SCOPE_ORGANISATION = sa.bindparam("scope_organisation_id", type_=sa.Integer)
+
+
+def bound_referral_scope(shape: tuple[bool, bool, bool]):
+    """referral_scope for a user of this shape (referral_scope_shape), with the organisation as a parameter.
+    A statement built with it must be executed with scope_values(user)."""
+    return _referral_clause(shape, SCOPE_ORGANISATION)
+
+
+def scope_values(user) -> dict:
+    """The parameters of bound_referral_scope for this user."""
+    return {"scope_organisation_id": getattr(user, "organisation_id", None)}
 
 
 def person_scope(user):

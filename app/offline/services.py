@@ -162,7 +162,8 @@ def _iso(value) -> str | None:
 def caseload_for_device(actor: User, device: OfflineDevice, today: date) -> dict:
     """The worker's own open cases, as the few fields the offline pages show, and the choices the offline forms
     offer. No notes, no date of birth (the age is enough), nobody else's cases."""
-    rows = db.session.execute(queries.my_caseload(actor, today)).all()
+    mine = queries.my_caseload(actor, today)
+    rows = db.session.execute(mine.rows, mine.values).all()
     cases = [{
         "id": r.id,
         "name": f"{r.given_name} {r.family_name}",

@@ -4,13 +4,16 @@ List queries select plain columns (or eager-load), so a page's query count does 
 """
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
 from app.auth.models import User
-from app.auth.policies import organisation_scope, person_scope, referral_scope
+from app.auth.policies import (bound_referral_scope, organisation_scope, person_scope, referral_scope,
+                               referral_scope_shape, scope_values)
 from app.auth.roles import Capability
 from app.db import db
 from app.programmes.models import Programme, Site
@@ -103,7 +106,7 @@ def _caseload_columns(last):
     return cols, worker
 
 
-def _caseload_select(user):
+def _caseload_select(scope):
     last = _PER_REFERRAL
     cols, worker = _caseload_columns(last)
     return (sa.select(*cols)
@@ -111,28 +114,48 @@ def _caseload_select(user):
             .join(Programme, Programme.id == Referral.programme_id)
             .join(Site, Site.id == Referral.site_id)
             .outerjoin(worker, worker.id == Referral.assigned_worker_id)
-            .where(referral_scope(user))), last
+            .where(scope)), last
 
 
-def my_caseload(user, today: date):
+class Caseload(NamedTuple):
+    """A worker's caseload as statements built once (per shape of user) and the values to run them with."""
+    rows: sa.Select
+    count: sa.Select
+    values: dict
+
+
+_STALE_BEFORE = sa.bindparam("caseload_stale_before", type_=sa.DateTime)
+_ME = sa.bindparam("caseload_user_id", type_=sa.Integer)
+
+
+@functools.cache
+def _my_caseload_statements(shape: tuple[bool, bool, bool]) -> tuple[sa.Select, sa.Select, sa.Select]:
+    stmt, last = _caseload_select(bound_referral_scope(shape))
+    tier = sa.case((last.c.last_contact_at.is_(None), 0), (last.c.last_contact_at < _STALE_BEFORE, 1), else_=2)
+    mine = (Referral.assigned_worker_id == _ME, Referral.status.in_(OPEN_STATUSES))
+    rows = stmt.where(*mine).order_by(tier, last.c.last_contact_at, Referral.referred_at, Referral.id)
+    summary = (sa.select(Referral.id, Referral.referred_on, Referral.trial_arm, last.last_contact_at,
+                         last.last_measure_on).where(bound_referral_scope(shape), *mine))
+    return rows, caseload_count(rows), summary
+
+
+def _caseload_values(user, today: date) -> dict:
+    stale_before = datetime.combine(today - timedelta(days=STALE_AFTER_DAYS), time.min)
+    return {**scope_values(user), "caseload_user_id": user.id, "caseload_stale_before": stale_before}
+
+
+def my_caseload(user, today: date) -> Caseload:
     """Most urgent first: no contact yet (longest waiting first), then no contact in 14 days (longest
-    silence first), then the rest by how long since the last contact."""
-
-    stmt, last = _caseload_select(user)
-    stale_before = today - timedelta(days=STALE_AFTER_DAYS)
-    tier = sa.case((last.c.last_contact_at.is_(None), 0),
-                   (last.c.last_contact_at < datetime.combine(stale_before, time.min), 1), else_=2)
-    return (stmt.where(Referral.assigned_worker_id == user.id, Referral.status.in_(OPEN_STATUSES))
-            .order_by(tier, last.c.last_contact_at, Referral.referred_at, Referral.id))
+    silence first), then the rest by how long since the last contact. Built once per shape of user: building
+    it cost more Python on every page than running it costs the database."""
+    rows, count, _ = _my_caseload_statements(referral_scope_shape(user))
+    return Caseload(rows, count, _caseload_values(user, today))
 
 
-def my_caseload_summary(user):
+def my_caseload_summary(user, today: date):
     """Every open referral of the worker, as the few values the "needs doing" counts need (one query)."""
-    last = _PER_REFERRAL
-    return db.session.execute(
-        sa.select(Referral.id, Referral.referred_on, Referral.trial_arm, last.last_contact_at, last.last_measure_on)
-        .where(referral_scope(user), Referral.assigned_worker_id == user.id,
-               Referral.status.in_(OPEN_STATUSES))).all()
+    summary = _my_caseload_statements(referral_scope_shape(user))[2]
+    return db.session.execute(summary, _caseload_values(user, today)).all()
 
 
 # The case timeline reads one person's audit events in time order: this index answers it directly at any
@@ -173,7 +196,7 @@ def caseload_count(stmt):
 
 
 def org_caseload(user, *, site_id=None, worker_id=None, status=None, programme_id=None):
-    stmt, last = _caseload_select(user)
+    stmt, last = _caseload_select(referral_scope(user))
     if site_id:
         stmt = stmt.where(Referral.site_id == site_id)
     if worker_id == -1:

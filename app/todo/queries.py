@@ -2,13 +2,14 @@
 for recent first contacts (clock breaches after the fact). The query count does not grow with the caseload."""
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from app.auth.models import User
-from app.auth.policies import referral_scope
+from app.auth.policies import bound_referral_scope, referral_scope, referral_scope_shape, scope_values
 from app.clocks.models import ProgrammeClock
 from app.db import db
 from app.programmes.models import Programme, Site
@@ -46,8 +47,20 @@ def _scope(stmt, user, *, mine_only: bool, worker_id: int | None, site_id: int |
     return stmt
 
 
-def work_rows(user, today: date, *, mine_only: bool, worker_id: int | None = None, site_id: int | None = None):
-    worker = aliased(User)
+_WORKER = aliased(User, name="assigned_worker")
+# The values a work statement is run with (it is built once per shape of user and of filter: _work_statement).
+_EXIT_SINCE = sa.bindparam("todo_exit_since", type_=sa.Date)
+_USER_ID = sa.bindparam("todo_user_id", type_=sa.Integer)
+_WORKER_ID = sa.bindparam("todo_worker_id", type_=sa.Integer)
+_SITE_ID = sa.bindparam("todo_site_id", type_=sa.Integer)
+
+
+@functools.cache
+def _work_statement(shape: tuple[bool, bool, bool], mine_only: bool, by_worker: bool, by_site: bool):
+    """Everything open (and recently closed) in scope, with each case's activity. Built once per shape and
+    run with _work_values: building it cost more Python on every page than running it costs the database
+    (SQLAlchemy then reuses its compiled form and cache key too)."""
+    worker = _WORKER
     stmt = (
         sa.select(Referral.id, Referral.person_id, Referral.referred_on, Referral.referred_at, Referral.status,
                   Referral.first_contact_at, Referral.reached_on, Referral.closed_on, Referral.trial_arm,
@@ -64,10 +77,23 @@ def work_rows(user, today: date, *, mine_only: bool, worker_id: int | None = Non
         .outerjoin(ProgrammeClock, ProgrammeClock.programme_id == Referral.programme_id)
         .where(sa.or_(Referral.status.in_(OPEN_STATUSES),
                       sa.and_(Referral.status == ReferralStatus.CLOSED, Referral.reached_on.is_not(None),
-                              Referral.closed_on >= today - timedelta(days=EXIT_WINDOW_DAYS))))
+                              Referral.closed_on >= _EXIT_SINCE)),
+               bound_referral_scope(shape))
     )
-    stmt = _scope(stmt, user, mine_only=mine_only, worker_id=worker_id, site_id=site_id)
-    return db.session.execute(stmt.order_by(Referral.id)).all()
+    if mine_only:
+        stmt = stmt.where(Referral.assigned_worker_id == _USER_ID)
+    if by_worker:
+        stmt = stmt.where(Referral.assigned_worker_id == _WORKER_ID)
+    if by_site:
+        stmt = stmt.where(Referral.site_id == _SITE_ID)
+    return stmt.order_by(Referral.id)
+
+
+def work_rows(user, today: date, *, mine_only: bool, worker_id: int | None = None, site_id: int | None = None):
+    stmt = _work_statement(referral_scope_shape(user), mine_only, bool(worker_id), bool(site_id))
+    values = {**scope_values(user), "todo_exit_since": today - timedelta(days=EXIT_WINDOW_DAYS),
+              "todo_user_id": user.id, "todo_worker_id": worker_id, "todo_site_id": site_id}
+    return db.session.execute(stmt, values).all()
 
 
 def recent_first_contacts(user, since: date, *, mine_only: bool, worker_id: int | None = None,

@@ -461,9 +461,9 @@ def test_caseload_totals_count_exactly_the_rows_listed(world, client):
         listed = len(db.session.execute(stmt).all())
         assert db.session.execute(queries.caseload_count(stmt)).scalar() == listed, filters
         checked.add(listed)
-    stmt = queries.my_caseload(world.worker_a, date.today())
-    listed = len(db.session.execute(stmt).all())
-    assert db.session.execute(queries.caseload_count(stmt)).scalar() == listed
+    mine = queries.my_caseload(world.worker_a, date.today())
+    listed = len(db.session.execute(mine.rows, mine.values).all())
+    assert db.session.execute(mine.count, mine.values).scalar() == listed > 0
     assert len(checked) >= 4, f"the variants should list different numbers of cases: {checked}"
     # and the page says the same total as the rows it can list
     sign_in(client, world.manager_a)

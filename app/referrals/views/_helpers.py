@@ -41,16 +41,17 @@ class _RowPagination(SelectPagination):
 
     def _query_items(self):
         select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return list(self._query_args["session"].execute(select).all())
+        return list(self._query_args["session"].execute(select, self._query_args["values"]).all())
 
     def _query_count(self) -> int:
         count = self._query_args.get("count_stmt")
         if count is None:
             return super()._query_count()
-        return self._query_args["session"].execute(count).scalar()
+        return self._query_args["session"].execute(count, self._query_args["values"]).scalar()
 
 
-def paginate_rows(stmt, per_page: int = 25, count=None):
-    """A page of `stmt`'s rows; `count`, when given, is a statement counting the same rows more cheaply."""
-    return _RowPagination(select=stmt, count_stmt=count, session=db.session(), page=page_number(), per_page=per_page,
-                          error_out=False)
+def paginate_rows(stmt, per_page: int = 25, count=None, values=None):
+    """A page of `stmt`'s rows; `count`, when given, is a statement counting the same rows more cheaply;
+    `values`, the parameters of statements built once (e.g. queries.my_caseload)."""
+    return _RowPagination(select=stmt, count_stmt=count, values=values or {}, session=db.session(),
+                          page=page_number(), per_page=per_page, error_out=False)

@@ -44,11 +44,11 @@ def _decorate(rows, today: date) -> list[dict]:
 @personal_data
 def my_caseload():
     today = date.today()
-    stmt = queries.my_caseload(current_user, today)
-    page = paginate_rows(stmt, count=queries.caseload_count(stmt))
+    mine = queries.my_caseload(current_user, today)
+    page = paginate_rows(mine.rows, count=mine.count, values=mine.values)
     rows = _decorate(page.items, today)
     counts = {"open": 0, "no_contact": 0, "stale": 0, "follow_up": 0}
-    for r in queries.my_caseload_summary(current_user):
+    for r in queries.my_caseload_summary(current_user, today):
         counts["open"] += 1
         flags = needs_doing(last_contact_at=r.last_contact_at, today=today, referred_on=r.referred_on,
                             in_trial=r.trial_arm is not TrialArm.NONE, last_measure_on=r.last_measure_on)
