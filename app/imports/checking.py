@@ -3,8 +3,9 @@ create, match an existing person (the pages' duplicate rules), skip as already i
 refusal given its row, its column and a message a programme officer understands.
 
 Every meaning check is the casework services' own (`referrals/services/checks.py`, `check_person_values`,
-`eligibility`, `transitions`), so a row is refused for exactly the reasons a page would refuse it. Memory holds
-one small plan per person and per referral, never the sessions themselves: the import reads the file again.
+`eligibility`, `transitions`), so a row is refused for exactly the reasons a page would refuse it. There is one
+small plan per person and per referral, never the sessions themselves (the import reads the file again); the plans
+are kept in a temporary file (`spill.py`) with only those in use in memory, so memory does not grow with the file.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from app.errors import DomainError
 from app.imports import fields as F
 from app.imports.mapping import Mapping, RowReader, Setup
 from app.imports.models import ImportedRecord
+from app.imports.spill import PlanStore, Spill
 from app.programmes.age_bands import age_at_reach
 from app.referrals import duplicates
 from app.referrals.ethnicity import Ethnicity
@@ -50,6 +52,8 @@ class PersonPlan:
     existing_id: int | None = None
     how: str = "new"  # new | matched | imported
     first_referred_on: date | None = None
+    live: bool = False  # a referral to import is theirs
+    person_id: int | None = None  # the record the import uses: existing, or made when saving
 
 
 @dataclass(slots=True)
@@ -72,6 +76,9 @@ class ReferralPlan:
     external_allocation: bool = False
     status: S = S.RECEIVED
     steps: list | tuple = ()
+    # given when saving
+    referral_id: int | None = None
+    person_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -84,16 +91,37 @@ class Problem:
         return {"row": self.row, "column": self.column, "message": self.message}
 
 
+def person_store_key(key: tuple) -> str:
+    return repr(key)
+
+
+def _referred(r: ReferralPlan) -> str:
+    referred = r.raw.get("referred_on")
+    return referred.isoformat() if referred is not None else ""
+
+
 @dataclass
 class Plan:
-    people: dict[tuple, PersonPlan] = field(default_factory=dict)
-    referrals: dict[str, ReferralPlan] = field(default_factory=dict)
+    spill: Spill = field(default_factory=Spill)
+    people: PlanStore = None
+    referrals: PlanStore = None
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     bad_rows: set[int] = field(default_factory=set)
     flagged: set[tuple[int, str]] = field(default_factory=set)
     rows: int = 0
     rows_skipped: int = 0
+    _summary: dict | None = None
+
+    def __post_init__(self):
+        self.people = PlanStore(self.spill, "people", {"row": lambda p: p.row, "live": lambda p: int(p.live),
+                                                       "how": lambda p: p.how}, indexes=(("row",),))
+        self.referrals = PlanStore(self.spill, "referrals", {
+            "row": lambda r: r.row, "skip": lambda r: int(r.skip), "referred": _referred,
+            "contacts": lambda r: r.contacts, "outcomes": lambda r: r.outcomes, "measures": lambda r: r.measures,
+            "closure": lambda r: int(bool(r.raw.get("closed_on") or r.raw.get("closure_reason")))},
+            indexes=(("row",), ("referred", "row")))
+        self.spill.db.execute("CREATE TABLE imported (kind TEXT, ref TEXT, object_id INTEGER, PRIMARY KEY (kind, ref))")
 
     def add(self, row: int, column: str, message: str) -> None:
         self.problem_count += 1
@@ -107,24 +135,31 @@ class Plan:
         return self.problem_count == 0
 
     def summary(self) -> dict:
-        live = [r for r in self.referrals.values() if not r.skip]
-        used = {r.person_key for r in live}
-        people = [p for p in self.people.values() if p.key in used]
-        return {
-            "rows": self.rows,
-            "rows_refused": len(self.bad_rows),
-            "rows_skipped": self.rows_skipped,
-            "problems": self.problem_count,
-            "people_new": sum(1 for p in people if p.how == "new"),
-            "people_matched": sum(1 for p in people if p.how == "matched"),
-            "people_imported_before": sum(1 for p in people if p.how == "imported"),
-            "referrals_new": len(live),
-            "referrals_skipped": sum(1 for r in self.referrals.values() if r.skip),
-            "contacts_new": sum(r.contacts for r in live),
-            "outcomes_new": sum(r.outcomes for r in live),
-            "measures_new": sum(r.measures for r in live),
-            "closures_new": sum(1 for r in live if r.raw.get("closed_on") or r.raw.get("closure_reason")),
-        }
+        """Counted in the plans' file (once: saving changes none of these)."""
+        if self._summary is None:
+            people = self.people.aggregate("SELECT count(*) FILTER (WHERE how = 'new'), count(*) FILTER (WHERE how = "
+                                        "'matched'), count(*) FILTER (WHERE how = 'imported') FROM {t} WHERE live = 1")
+            referrals = self.referrals.aggregate(
+                "SELECT count(*) FILTER (WHERE skip = 0), count(*) FILTER (WHERE skip = 1), "
+                "coalesce(sum(contacts) FILTER (WHERE skip = 0), 0), coalesce(sum(outcomes) FILTER (WHERE skip = 0), 0), "
+                "coalesce(sum(measures) FILTER (WHERE skip = 0), 0), coalesce(sum(closure) FILTER (WHERE skip = 0), 0) "
+                "FROM {t}")
+            self._summary = {
+                "rows": self.rows,
+                "rows_refused": len(self.bad_rows),
+                "rows_skipped": self.rows_skipped,
+                "problems": self.problem_count,
+                "people_new": people[0],
+                "people_matched": people[1],
+                "people_imported_before": people[2],
+                "referrals_new": referrals[0],
+                "referrals_skipped": referrals[1],
+                "contacts_new": referrals[2],
+                "outcomes_new": referrals[3],
+                "measures_new": referrals[4],
+                "closures_new": referrals[5],
+            }
+        return dict(self._summary)
 
 
 def occurred_at(values: dict) -> datetime:
@@ -141,12 +176,19 @@ class Checker:
         self.mapping = mapping
         self.reader = RowReader(mapping, setup)
         self.plan = Plan()
-        org = setup.organisation.id
+        # What the organisation imported before, copied to the plans' file a batch at a time (it grows with every
+        # import, so it is not held in memory): looked up once per new reference.
         imported = db.session.execute(sa.select(ImportedRecord.kind, ImportedRecord.external_ref,
                                                 ImportedRecord.object_id)
-                                      .where(ImportedRecord.organisation_id == org)).all()
-        self.imported_referrals = {ref for kind, ref, _ in imported if kind == "referral"}
-        self.imported_people = {ref: oid for kind, ref, oid in imported if kind == "person"}
+                                      .where(ImportedRecord.organisation_id == setup.organisation.id)
+                                      .execution_options(yield_per=5000))
+        for batch in imported.partitions():
+            self.plan.spill.db.executemany("INSERT OR IGNORE INTO imported VALUES (?, ?, ?)", batch)
+
+    def imported(self, kind: str, ref: str) -> int | None:
+        found = self.plan.spill.db.execute("SELECT object_id FROM imported WHERE kind = ? AND ref = ?",
+                                           (kind, ref)).fetchone()
+        return None if found is None else found[0]
 
     def heading(self, key: str) -> str:
         return self.mapping.columns.get(key) or F.BY_KEY[key].label
@@ -172,10 +214,12 @@ class Checker:
     def row(self, number: int, cells: dict) -> None:
         values, problems = self.reader.read(cells)
         ref = values.get("referral_ref")
-        if ref and ref in self.imported_referrals:
+        referral = self.plan.referrals.get(ref) if ref else None
+        if referral is None and ref and self.imported("referral", ref) is not None:
+            referral = ReferralPlan(ref, number, (), {}, skip=True)
+            self.plan.referrals.add(ref, referral)
+        if referral is not None and referral.skip:
             self.plan.rows_skipped += 1
-            if ref not in self.plan.referrals:
-                self.plan.referrals[ref] = ReferralPlan(ref, number, (), {}, skip=True)
             return
         for heading, message in problems:
             self.plan.add(number, heading, message)
@@ -184,23 +228,23 @@ class Checker:
                          "belong together and never adds the same referral twice")
             return
         person_key = self.person_key(values, ref)
-        known = self.plan.referrals.get(ref)
-        if known is not None and person_key != known.person_key and person_key[0] != "ref":
+        if referral is not None and person_key != referral.person_key and person_key[0] != "ref":
             # Rows of one referral are one person; a difference in their details is reported just below.
-            person_key = known.person_key
-        person = self.plan.people.get(person_key)
+            person_key = referral.person_key
+        stored_key = person_store_key(person_key)
+        person = self.plan.people.get(stored_key)
         if person is None:
             person = PersonPlan(person_key, number, {k: values.get(k) for k in PERSON_VALUE_FIELDS},
                                 values.get("person_ref"))
-            self.plan.people[person_key] = person
+            self.plan.people.add(stored_key, person)
         else:
             self.agree(number, person.raw, person.row, values, ("given_name", "family_name", "date_of_birth"))
-        referral = self.plan.referrals.get(ref)
         if referral is None:
             # only the cells that hold something: most of a referral's columns are blank on most rows
             referral = ReferralPlan(ref, number, person_key, {k: v for k in REFERRAL_VALUE_FIELDS
                                                               if (v := values.get(k)) is not None and v != ""})
-            self.plan.referrals[ref] = referral
+            self.plan.referrals.add(ref, referral)
+            person.live = True
         else:
             if referral.person_key != person_key:
                 self.problem(number, "person_ref" if "person_ref" in self.mapping.columns else "given_name",
@@ -297,26 +341,28 @@ class Checker:
     # --- deciding -----------------------------------------------------------------------------------
 
     def finish(self) -> None:
-        live = [r for r in self.plan.referrals.values() if not r.skip]
-        used = {r.person_key for r in live}
-        for person in self.plan.people.values():
-            if person.key in used:
+        """Decide every person with a referral to import, a page of plans at a time (in the order of the file),
+        then every such referral."""
+        for people in self.plan.people.stream("live = 1", ("row",), write_back=True):
+            for person in people:
                 self.decide_person(person)
-        self.match_existing([p for p in self.plan.people.values() if p.key in used and p.how == "new"
-                             and p.values is not None])
-        for referral in live:
-            self.decide_referral(referral)
+            self.match_existing([p for p in people if p.how == "new" and p.values is not None])
+        for referrals in self.plan.referrals.stream("skip = 0", ("row",), write_back=True):
+            for referral in referrals:
+                self.decide_referral(referral)
+        self.plan._summary = None
 
     def decide_person(self, person: PersonPlan) -> None:
-        if person.ref and person.ref in self.imported_people:
-            existing = db.session.get(Person, self.imported_people[person.ref])
+        imported_id = self.imported("person", person.ref) if person.ref else None
+        if imported_id is not None:
+            existing = db.session.get(Person, imported_id)
             while existing is not None and existing.merged_into_id:  # merged since: refer on the kept record
                 existing = db.session.get(Person, existing.merged_into_id)
             if existing is None:
                 self.problem(person.row, "person_ref", "The person imported with this reference is no longer in "
                              "Waypoint: give a new reference")
                 return
-            person.how, person.existing_id = "imported", existing.id
+            person.how, person.existing_id, person.person_id = "imported", existing.id, existing.id
             return
         raw = dict(person.raw)
         for key in ("sex", "ethnicity"):
@@ -359,7 +405,7 @@ class Checker:
         strong = [row.id for row in found if duplicates.same_person_key(
             key, dob, v.get("nhs_number"), row.name_key, row.date_of_birth, row.nhs_number)]
         if len(strong) == 1:
-            p.how, p.existing_id = "matched", strong[0]
+            p.how, p.existing_id, p.person_id = "matched", strong[0], strong[0]
             return
         if strong:
             self.problem(p.row, "given_name", f"This person matches {len(strong)} people already in Waypoint: "
@@ -394,7 +440,7 @@ class Checker:
         if not programme.active:
             self.problem(row, "site", f"{programme.name} is not running: it cannot take referrals")
             return
-        person = self.plan.people[referral.person_key]
+        person = self.plan.people.peek(person_store_key(referral.person_key))
         pv = person.values or {}
         try:
             age, judged, _reason, _override = checks.check_referral(

@@ -263,7 +263,7 @@ def _parse_datetime(value):
     return parse_date(value, with_time=True)
 
 
-REMEMBERED = 20_000
+REMEMBERED = 5_000
 
 
 def _remembered(parse):

@@ -4,9 +4,10 @@ audit events the pages write, in the caller's one transaction (all or nothing).
 Speed comes from writing rows in batches (INSERT … RETURNING the new ids), not from different rules: the values
 were checked by the casework services' own checks in the dry run, the reach dates come from
 `reach.reach_dates`, the status walk from `checks.steps_when_attended` / `checks.check_closure`, and the trial
-draw from `allocation.allocate` with the sequence counted as `submit_referral` counts it. Sessions, outcomes
-and measures are read from the file a second time and written a batch at a time, so memory does not grow with
-the number of sessions.
+draw from `allocation.allocate` with the sequence counted as `submit_referral` counts it. People and referrals
+are read back from the plans' temporary file a page at a time (each keeps the id it was given there), and
+sessions, outcomes and measures are read from the file a second time and written a batch at a time, so memory
+does not grow with the file.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from app import audit
 from app.db import db, utcnow
 from app.imports import bulk
 from app.imports import fields as F
-from app.imports.checking import Plan, ReferralPlan, occurred_at
+from app.imports.checking import Plan, ReferralPlan, occurred_at, person_store_key
 from app.imports.mapping import RowReader, Setup
 from app.imports.models import ImportedRecord
 from app.referrals import allocation
@@ -72,8 +73,6 @@ class Writer:
         self.plan = plan
         self.run_id = run_id
         self.org_id = setup.organisation.id
-        self.person_ids: dict[tuple, int] = {}
-        self.referral_ids: dict[str, int] = {}
         self.events: list[tuple] = []
         self.counts = {"people": 0, "referrals": 0, "contacts": 0, "outcomes": 0, "measures": 0, "closures": 0}
 
@@ -98,41 +97,37 @@ class Writer:
     # --- people -------------------------------------------------------------------------------------
 
     def write_people(self) -> None:
-        live = {r.person_key for r in self.plan.referrals.values() if not r.skip}
-        new = [p for p in self.plan.people.values() if p.key in live and p.how == "new"]
-        now = utcnow()
-        rows = []
-        for p in new:
-            v = p.values
-            rows.append({**{c: v.get(c) for c in PERSON_COLUMNS}, "name_key": _name_key(v),
-                         "organisation_id": self.org_id, "restricted": False, "version_id": 1,
-                         "created_at": now, "updated_at": now})
-        ids = _insert_returning(Person, rows)
-        for p, person_id in zip(new, ids, strict=True):
-            self.person_ids[p.key] = person_id
-            self.audit("person.created", "Person", person_id, person_id, {
-                "fields": sorted(f for f in PERSON_COLUMNS if f != "estimated_on" and p.values.get(f) is not None),
-                "confirmed_not_duplicate": False})
-        for p in self.plan.people.values():
-            if p.key in live and p.how in ("matched", "imported"):
-                self.person_ids[p.key] = p.existing_id
-        self.counts["people"] = len(new)
-        refs = [{"organisation_id": self.org_id, "kind": "person", "external_ref": p.ref,
-                 "object_id": self.person_ids[p.key], "run_id": self.run_id}
-                for p in self.plan.people.values() if p.key in live and p.ref and p.how != "imported"]
-        if refs:
-            bulk.insert(ImportedRecord.__table__, refs)
+        """The new people, a page of plans at a time (matched and imported people have their record's id
+        already); each plan keeps the id its person was given."""
+        for page in self.plan.people.stream("live = 1", ("row",), write_back=True):
+            now = utcnow()
+            new = [p for p in page if p.how == "new"]
+            rows = [{**{c: p.values.get(c) for c in PERSON_COLUMNS}, "name_key": _name_key(p.values),
+                     "organisation_id": self.org_id, "restricted": False, "version_id": 1,
+                     "created_at": now, "updated_at": now} for p in new]
+            ids = _insert_returning(Person, rows)
+            for p, person_id in zip(new, ids, strict=True):
+                p.person_id = person_id
+                self.audit("person.created", "Person", person_id, person_id, {
+                    "fields": sorted(f for f in PERSON_COLUMNS if f != "estimated_on" and p.values.get(f) is not None),
+                    "confirmed_not_duplicate": False})
+            self.counts["people"] += len(new)
+            refs = [{"organisation_id": self.org_id, "kind": "person", "external_ref": p.ref,
+                     "object_id": p.person_id, "run_id": self.run_id} for p in page if p.ref and p.how != "imported"]
+            if refs:
+                bulk.insert(ImportedRecord.__table__, refs)
 
     # --- referrals ----------------------------------------------------------------------------------
 
     def write_referrals(self) -> None:
-        """In referral-date order (the order of the trial draws), a batch at a time."""
-        live = sorted((r for r in self.plan.referrals.values() if not r.skip),
-                      key=lambda r: (r.raw["referred_on"], r.row))
+        """In referral-date order (the order of the trial draws), a page of plans at a time; each plan keeps the
+        ids of its referral and person."""
         sequences: dict[str, int] = {}
-        for start in range(0, len(live), BATCH):
-            self.write_referral_batch(live[start:start + BATCH], sequences)
-        self.counts["referrals"] = len(live)
+        for page in self.plan.referrals.stream("skip = 0", ("referred", "row"), write_back=True):
+            for r in page:
+                r.person_id = self.plan.people.peek(person_store_key(r.person_key)).person_id
+            self.write_referral_batch(page, sequences)
+            self.counts["referrals"] += len(page)
 
     def write_referral_batch(self, live: list[ReferralPlan], sequences: dict[str, int]) -> None:
         now = utcnow()
@@ -145,7 +140,7 @@ class Writer:
             draws.append(draw)
             reached_on, first_contact_at = reach_dates(r.first_attended, r.first_any, r.trial_arm)
             rows.append({
-                "person_id": self.person_ids[r.person_key], "programme_id": programme.id, "site_id": site.id,
+                "person_id": r.person_id, "programme_id": programme.id, "site_id": site.id,
                 "provider_id": site.provider_id, "referred_on": raw["referred_on"].date(),
                 "referred_at": raw["referred_on"], "source": ReferralSource(raw["source"]),
                 "reason": (raw.get("reason") or None), "lawful_basis": LawfulBasis(raw["lawful_basis"]),
@@ -159,7 +154,7 @@ class Writer:
         ids = _insert_returning(Referral, rows)
         changes = []
         for r, referral_id, row, draw in zip(live, ids, rows, draws, strict=True):
-            self.referral_ids[r.ref] = referral_id
+            r.referral_id = referral_id
             person_id = row["person_id"]
             site = self.setup.sites[row["site_id"]]
             detail = {"programme": self.setup.programmes[site.programme_id].name, "site": site.name, "age": r.age,
@@ -187,7 +182,7 @@ class Writer:
         bulk.insert(ReferralStatusChange.__table__, changes)
         bulk.insert(ImportedRecord.__table__, [
             {"organisation_id": self.org_id, "kind": "referral", "external_ref": r.ref,
-             "object_id": self.referral_ids[r.ref], "run_id": self.run_id} for r in live])
+             "object_id": r.referral_id, "run_id": self.run_id} for r in live])
 
     def change(self, referral_id: int, from_status, to_status, at: datetime, note: str | None,
                person_id: int | None = None) -> dict:
@@ -233,11 +228,10 @@ class Writer:
             if done % 1000 == 0:
                 now = utcnow()  # the time of saving, to the second or so: not looked up for every row
             values, _problems = self.reader.read(cells)
-            ref = values.get("referral_ref")
-            referral_id = self.referral_ids.get(ref)
-            if referral_id is None:
+            plan = self.plan.referrals.peek(values.get("referral_ref"))
+            if plan is None or plan.skip:
                 continue  # a referral imported before: skipped with all its rows
-            person_id = self.person_ids[self.plan.referrals[ref].person_key]
+            referral_id, person_id = plan.referral_id, plan.person_id
             if values.get("contact_on") is not None:
                 contacts.append(({"referral_id": referral_id, "occurred_at": occurred_at(values),
                                   "duration_minutes": values.get("duration_minutes") if values["attended"] == F.YES
