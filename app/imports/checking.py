@@ -115,11 +115,13 @@ class Plan:
 
     def __post_init__(self):
         self.people = PlanStore(self.spill, "people", {"row": lambda p: p.row, "live": lambda p: int(p.live),
-                                                       "how": lambda p: p.how}, indexes=(("row",),))
+                                                       "how": lambda p: p.how, "person_id": lambda p: p.person_id},
+                                indexes=(("row",),))
         self.referrals = PlanStore(self.spill, "referrals", {
             "row": lambda r: r.row, "skip": lambda r: int(r.skip), "referred": _referred,
             "contacts": lambda r: r.contacts, "outcomes": lambda r: r.outcomes, "measures": lambda r: r.measures,
-            "closure": lambda r: int(bool(r.raw.get("closed_on") or r.raw.get("closure_reason")))},
+            "closure": lambda r: int(bool(r.raw.get("closed_on") or r.raw.get("closure_reason"))),
+            "referral_id": lambda r: r.referral_id, "person_id": lambda r: r.person_id},
             indexes=(("row",), ("referred", "row")))
         self.spill.db.execute("CREATE TABLE imported (kind TEXT, ref TEXT, object_id INTEGER, PRIMARY KEY (kind, ref))")
 

@@ -138,6 +138,23 @@ class PlanStore:
                 self._write(plans)
             page = self.db.execute(sql, last).fetchall()
 
+    def set_columns(self, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Set extra columns of plans already written (rows: the values, then the key), without rewriting the
+        plans: for what is read back only by `columns_of` (the ids given when saving)."""
+        sets = ", ".join(f"{c} = ?" for c in columns)
+        self.db.executemany(f"UPDATE {self.name} SET {sets} WHERE k = ?", rows)  # nosec B608 - the code's own names
+
+    def columns_of(self, keys: list[str], columns: tuple[str, ...]) -> dict[str, tuple]:
+        """The extra columns of these plans, by key (the store is synced first)."""
+        self.sync()
+        out = {}
+        for start in range(0, len(keys), 500):
+            batch = keys[start:start + 500]
+            marks = ", ".join("?" for _ in batch)
+            sql = f"SELECT k, {', '.join(columns)} FROM {self.name} WHERE k IN ({marks})"  # nosec B608
+            out.update((row[0], row[1:]) for row in self.db.execute(sql, batch))
+        return out
+
     def aggregate(self, sql: str) -> tuple:
         """One row of aggregates over the extra columns ({t} is the table; the store is synced first)."""
         self.sync()

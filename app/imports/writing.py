@@ -99,7 +99,7 @@ class Writer:
     def write_people(self) -> None:
         """The new people, a page of plans at a time (matched and imported people have their record's id
         already); each plan keeps the id its person was given."""
-        for page in self.plan.people.stream("live = 1", ("row",), write_back=True):
+        for page in self.plan.people.stream("live = 1", ("row",)):
             now = utcnow()
             new = [p for p in page if p.how == "new"]
             rows = [{**{c: p.values.get(c) for c in PERSON_COLUMNS}, "name_key": _name_key(p.values),
@@ -116,6 +116,7 @@ class Writer:
                      "object_id": p.person_id, "run_id": self.run_id} for p in page if p.ref and p.how != "imported"]
             if refs:
                 bulk.insert(ImportedRecord.__table__, refs)
+            self.plan.people.set_columns(("person_id",), [(p.person_id, person_store_key(p.key)) for p in new])
 
     # --- referrals ----------------------------------------------------------------------------------
 
@@ -123,10 +124,14 @@ class Writer:
         """In referral-date order (the order of the trial draws), a page of plans at a time; each plan keeps the
         ids of its referral and person."""
         sequences: dict[str, int] = {}
-        for page in self.plan.referrals.stream("skip = 0", ("referred", "row"), write_back=True):
-            for r in page:
-                r.person_id = self.plan.people.peek(person_store_key(r.person_key)).person_id
+        for page in self.plan.referrals.stream("skip = 0", ("referred", "row")):
+            keys = [person_store_key(r.person_key) for r in page]
+            person_ids = self.plan.people.columns_of(keys, ("person_id",))
+            for r, key in zip(page, keys, strict=True):
+                r.person_id = person_ids[key][0]
             self.write_referral_batch(page, sequences)
+            self.plan.referrals.set_columns(("referral_id", "person_id"),
+                                            [(r.referral_id, r.person_id, r.ref) for r in page])
             self.counts["referrals"] += len(page)
 
     def write_referral_batch(self, live: list[ReferralPlan], sequences: dict[str, int]) -> None:
@@ -221,6 +226,7 @@ class Writer:
 
     def write_events(self, rows: Iterable[tuple[int, dict]], progress) -> None:
         contacts, outcomes, measures = [], [], []
+        ids: dict[str, tuple] = {}  # referral reference → (referral id, person id), for the rows in hand
         done = 0
         now = utcnow()
         for _number, cells in rows:
@@ -228,10 +234,15 @@ class Writer:
             if done % 1000 == 0:
                 now = utcnow()  # the time of saving, to the second or so: not looked up for every row
             values, _problems = self.reader.read(cells)
-            plan = self.plan.referrals.peek(values.get("referral_ref"))
-            if plan is None or plan.skip:
+            ref = values.get("referral_ref")
+            known = ids.get(ref)
+            if known is None:
+                if len(ids) >= 1000:
+                    ids.clear()
+                known = ids[ref] = self.plan.referrals.columns_of([ref], ("referral_id", "person_id")).get(ref, (None, None))
+            referral_id, person_id = known
+            if referral_id is None:
                 continue  # a referral imported before: skipped with all its rows
-            referral_id, person_id = plan.referral_id, plan.person_id
             if values.get("contact_on") is not None:
                 contacts.append(({"referral_id": referral_id, "occurred_at": occurred_at(values),
                                   "duration_minutes": values.get("duration_minutes") if values["attended"] == F.YES
