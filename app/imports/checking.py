@@ -495,7 +495,5 @@ def _enum(key: str, value):
     return {"sex": Sex, "ethnicity": Ethnicity}[key](value)
 
 
-
-
 def midnight(d: date) -> datetime:
     return datetime.combine(d, time())
