@@ -221,3 +221,61 @@ def test_a_server_stopped_mid_import_saves_nothing_and_says_so(tmp_path, outside
     assert "could not be imported" in text
     assert _run_status(app, run_id) is RunStatus.UPLOADED  # so it can be checked and imported again
     _dispose(app)
+
+
+def test_a_double_click_on_upload_makes_one_import_run(monkeypatch, tmp_path, outside):
+    """Two posts of the same upload form at the same moment (one browser, one form token), each request in its
+    own thread with its own connection, as in a server: the second waits for the first's claim and lands on the
+    run it made."""
+    import re
+
+    from app.imports import services
+
+    url = _database()
+    app = _app(url)
+    (officer_id, _run_id), made = _seed(app, tmp_path, people=5)
+    first = _signed_in(app, officer_id)
+    second = app.test_client()
+    for cookie in first._cookies.values():  # the same browser: the same session
+        second.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+    page = first.get("/imports/").get_data(as_text=True)
+    token = re.search(r'name="idempotency_token"[^>]*value="([^"]+)"', page).group(1)
+    organisation = re.search(r'<option value="(\d+)"', page).group(1)
+    original = services.start_run
+
+    def slow_start_run(*args, **kwargs):
+        run = original(*args, **kwargs)
+        time.sleep(0.5)  # the first is still saving when the second arrives
+        return run
+
+    monkeypatch.setattr(services, "start_run", slow_start_run)
+    before = len(_runs(app))
+    barrier, answers = threading.Barrier(2), []
+
+    def post(client):
+        with Flask("outside").app_context(), open(made.path, "rb") as handle:  # as the `outside` fixture, per thread
+            data = {"organisation_id": organisation, "idempotency_token": token, "csrf_token": client.csrf_token(),
+                    "file": (handle, made.path.name)}
+            barrier.wait(10)
+            answers.append(client.post("/imports/", data=data, content_type="multipart/form-data"))
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert [a.status_code for a in answers] == [302, 302]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    runs = _runs(app)
+    assert len(runs) == before + 1 and f"/imports/{runs[-1]}/columns" in answers[0].headers["Location"]
+    _dispose(app)
+
+
+def _runs(app) -> list[int]:
+    from app.db import db
+    from app.imports.models import ImportRun
+
+    with app.app_context():
+        ids = list(db.session.execute(sa.select(ImportRun.id).order_by(ImportRun.id)).scalars())
+        db.session.remove()
+    return ids
