@@ -51,12 +51,16 @@ WITH w AS (
   FROM programmes p LEFT JOIN counting_windows cw ON cw.programme_id = p.id AND cw.fy = :fy
 ), reached AS (
   SELECT r.id, r.programme_id, r.reached_on, COALESCE(pe.merged_into_id, pe.id) AS person,
-         CASE WHEN EXISTS (  -- case H: reached while still continuing caseload
+         CASE WHEN EXISTS (  -- case H: reached while still continuing caseload (the person's own referrals...
            SELECT 1 FROM referrals e
-           WHERE e.programme_id = r.programme_id AND e.reached_on < w.s AND e.trial_arm <> 'control'
-             AND (e.closed_on IS NULL OR e.closed_on >= r.reached_on)
-             AND (e.person_id = COALESCE(pe.merged_into_id, pe.id)
-                  OR e.person_id IN (SELECT m.id FROM people m WHERE m.merged_into_id = COALESCE(pe.merged_into_id, pe.id))))
+           WHERE e.person_id = COALESCE(pe.merged_into_id, pe.id)
+             AND e.programme_id = r.programme_id AND e.reached_on < w.s AND e.trial_arm <> 'control'
+             AND (e.closed_on IS NULL OR e.closed_on >= r.reached_on))
+         OR EXISTS (  -- ...or those of a person merged into them; two EXISTS, so each reads the person index: one
+           SELECT 1 FROM referrals e  -- with an OR inside read every referral of the programme for each row)
+           WHERE e.person_id IN (SELECT m.id FROM people m WHERE m.merged_into_id = COALESCE(pe.merged_into_id, pe.id))
+             AND e.programme_id = r.programme_id AND e.reached_on < w.s AND e.trial_arm <> 'control'
+             AND (e.closed_on IS NULL OR e.closed_on >= r.reached_on))
          THEN 1 ELSE 0 END AS carried
   FROM referrals r JOIN people pe ON pe.id = r.person_id JOIN w ON w.programme_id = r.programme_id
   WHERE r.reached_on >= w.s AND r.reached_on <= w.e AND r.reached_on <= :q_end AND r.trial_arm <> 'control'
@@ -69,8 +73,12 @@ WITH w AS (
          ROW_NUMBER() OVER (PARTITION BY f.person ORDER BY f.reached_on, f.programme_id, f.id) AS pn,
          CASE WHEN EXISTS (  -- returning: an earlier referral of theirs to the programme had closed
            SELECT 1 FROM referrals e
-           WHERE e.programme_id = f.programme_id AND e.id <> f.id AND e.closed_on < f.reached_on
-             AND (e.person_id = f.person OR e.person_id IN (SELECT m.id FROM people m WHERE m.merged_into_id = f.person)))
+           WHERE e.person_id = f.person
+             AND e.programme_id = f.programme_id AND e.id <> f.id AND e.closed_on < f.reached_on)
+         OR EXISTS (  -- (or of a person merged into them: as for case H, two EXISTS, each on the person index)
+           SELECT 1 FROM referrals e
+           WHERE e.person_id IN (SELECT m.id FROM people m WHERE m.merged_into_id = f.person)
+             AND e.programme_id = f.programme_id AND e.id <> f.id AND e.closed_on < f.reached_on)
          THEN 1 ELSE 0 END AS is_returning
   FROM ranked f JOIN people s ON s.id = f.person WHERE f.rn = 1
 ), reach AS (
