@@ -195,6 +195,11 @@ class Contact(Model):
         sa.Index("ix_contacts_referral_id_attended_occurred_at", "referral_id", "attended", "occurred_at"),
         # Contacts delivered in a quarter: a range of this index instead of reading every contact ever logged.
         sa.Index("ix_contacts_occurred_at_attended_referral_id", "occurred_at", "attended", "referral_id"),
+        # The few contacts recorded on a device without a connection, by when they happened (the return's note
+        # on offline arrivals): an index of those only, not a read of the quarter's every contact.
+        sa.Index("ix_contacts_offline_occurred_at", "occurred_at",
+                 postgresql_where=sa.text("recorded_offline_at IS NOT NULL"),
+                 sqlite_where=sa.text("recorded_offline_at IS NOT NULL")),
         sa.CheckConstraint("duration_minutes IS NULL OR duration_minutes >= 0", name="duration_not_negative"),
     )
 

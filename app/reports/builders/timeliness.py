@@ -109,6 +109,23 @@ SELECT agg.*, {interpolations} FROM agg
 # (name, numerator, denominator) of each percentile: p = a / b.
 PERCENTILES = (("med", 1, 2), ("p90", 9, 10))
 
+# On PostgreSQL the same figures from its own ordered-set aggregate (percentile_cont interpolates between the two
+# nearest ranks exactly as the ranks above do) over GROUPING SETS: one pass over `timed` instead of six copies of
+# it ranked by window functions (at national scale 0.2 s of the return's 0.5 s, now about a third less).
+GROUPED_PG = """
+SELECT programme_id, COALESCE(site_id, 0) AS site_id,
+       CASE WHEN GROUPING(daytype) = 0 THEN daytype WHEN GROUPING(mode_key) = 0 THEN 'mode:' || mode_key ELSE 'all' END
+         AS split,
+       COUNT(*) AS referrals, SUM(reached) AS reached, COUNT(h_attempt) AS n_a, COUNT(h_attended) AS n_b,
+       SUM(CASE WHEN within IS NOT NULL THEN 1 ELSE 0 END) AS on_clock, SUM(COALESCE(in_clock, 0)) AS in_clock,
+       """ + ",\n       ".join(
+    f"percentile_cont({a / b}) WITHIN GROUP (ORDER BY h_{short}) AS {name}_{short}"
+    for short in ("attempt", "attended") for name, a, b in PERCENTILES) + """
+FROM (SELECT timed.*, COALESCE(mode, 'none') AS mode_key FROM timed) t
+GROUP BY GROUPING SETS ((programme_id, site_id), (programme_id), (programme_id, site_id, daytype),
+                        (programme_id, daytype), (programme_id, site_id, mode_key), (programme_id, mode_key))
+"""
+
 
 def _percentile_sql() -> tuple[str, str]:
     picks, interps = [], []
@@ -181,7 +198,8 @@ def timeliness_lines(start: date, end: date, organisation_ids: list[int] | None 
     dialect = db.session.get_bind().dialect.name
     cal_end = end + CALENDAR_AFTER
     holidays = holidays_between(start, end, subdivision)
-    stmt = sa.text(_sql(dialect, holidays, organisation_ids is not None))
+    grouped = GROUPED_PG if dialect == "postgresql" else GROUPED
+    stmt = sa.text(_sql(dialect, holidays, organisation_ids is not None, PREFIX + grouped))
     params = {"start": start, "end": end, "cal_start": start, "cal_end": cal_end, "yes": True,
               **{f"hol{i}": d for i, d in enumerate(holidays)}}
     if organisation_ids is not None:
