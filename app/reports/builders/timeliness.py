@@ -118,13 +118,15 @@ SELECT programme_id, COALESCE(site_id, 0) AS site_id,
          AS split,
        COUNT(*) AS referrals, SUM(reached) AS reached, COUNT(h_attempt) AS n_a, COUNT(h_attended) AS n_b,
        SUM(CASE WHEN within IS NOT NULL THEN 1 ELSE 0 END) AS on_clock, SUM(COALESCE(in_clock, 0)) AS in_clock,
-       """ + ",\n       ".join(
-    f"percentile_cont({a / b}) WITHIN GROUP (ORDER BY h_{short}) AS {name}_{short}"
-    for short in ("attempt", "attended") for name, a, b in PERCENTILES) + """
+       {pg_percentiles}
 FROM (SELECT timed.*, COALESCE(mode, 'none') AS mode_key FROM timed) t
 GROUP BY GROUPING SETS ((programme_id, site_id), (programme_id), (programme_id, site_id, daytype),
                         (programme_id, daytype), (programme_id, site_id, mode_key), (programme_id, mode_key))
 """
+# percentile_cont(p) for each of PERCENTILES, of hours to the first attempt and to the first attended contact
+PG_PERCENTILES = ",\n       ".join(
+    f"percentile_cont({a / b}) WITHIN GROUP (ORDER BY h_{short}) AS {name}_{short}"  # nosec B608 - the code's constants
+    for short in ("attempt", "attended") for name, a, b in PERCENTILES)
 
 
 def _percentile_sql() -> tuple[str, str]:
@@ -172,7 +174,7 @@ def _sql(dialect: str, holidays: list[date], org_filter: bool, text: str | None 
         day_attempt=_DAY_OF[dialect].format(t="b.first_contact_at"),
         time_attempt=_TIME_OF[dialect].format(t="b.first_contact_at"),
         time_ref=_TIME_OF[dialect].format(t="b.referred_at"), day_ref=_DAY_OF[dialect].format(t="b.referred_at"),
-        percentiles=picks, interpolations=interps)
+        percentiles=picks, interpolations=interps, pg_percentiles=PG_PERCENTILES)
 
 
 @dataclass
