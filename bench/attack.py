@@ -67,15 +67,9 @@ def prepare(url: str) -> dict:
 
     from app import create_app
     from app.db import db
-    from tests.conftest import ensure_postgres_database, reset_database
     from tests.factories import ContactFactory, PersonFactory, ReferralFactory, UserFactory, build_world
 
-    if url.startswith("sqlite:///"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
-    else:
-        ensure_postgres_database(url)
-        reset_database(url)
+    server.empty_database(url)
     app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url, "DEBUG": False})
     with app.app_context():
         upgrade()

@@ -42,14 +42,10 @@ def one(url: str, people: int, mode: str, fmt: str = "csv") -> dict:
     from bench.casefile import write_casefile
     from bench.import_setup import bench_mapping, seed_world
     from config import normalise_db_url
-    from tests.conftest import ensure_postgres_database, reset_database
+    from bench.server import empty_database
 
     url = normalise_db_url(url)
-    if url.startswith("postgresql"):
-        ensure_postgres_database(url)
-    else:
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    reset_database(url)
+    empty_database(url)
     app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()

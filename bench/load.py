@@ -19,9 +19,7 @@ import http.cookies
 import json
 import os
 import re
-import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -34,13 +32,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.generate import Size, generate
-from bench.server import free_port, redis_up
+from bench.server import empty_database, free_port, redis_up, start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 PASSWORD = "bench-load-password-7731"
-SECRET_KEY = secrets.token_urlsafe(48)  # one per run: every app server must share it, as in production
-AUDIT_KEY = secrets.token_urlsafe(48)  # likewise the audit chain's key (the production gate requires one)
 SIZES = {
     "national": Size(providers=30),  # 150,000 referrals over 30 providers: about 5,000 each
     "demo": Size(people=400, referrals=600, contacts=4_000, programmes=4, years=2, first_fy=2024, providers=2),
@@ -83,13 +79,8 @@ def build(url: str, size: Size) -> None:
 
     from app import create_app
     from app.db import db
-    from tests.conftest import ensure_postgres_database, reset_database
 
-    if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).unlink(missing_ok=True)
-    else:
-        ensure_postgres_database(url)
-        reset_database(url)
+    empty_database(url)
     app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url, "DEBUG": False})
     with app.app_context():
         upgrade()
@@ -146,29 +137,9 @@ def _provider(db) -> None:
 
 
 def serve(url: str, workers: int, port: int) -> subprocess.Popen:
-    env = {**os.environ, "WAYPOINT_CONFIG": "production", "DATABASE_URL": url,
-           "SECRET_KEY": SECRET_KEY, "WAYPOINT_AUDIT_KEY": AUDIT_KEY}
-    if redis_up():  # limits shared by every worker and server, as in production
-        env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                             "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
-    for _ in range(120):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.5)
-    stop(proc)
-    raise SystemExit("gunicorn did not start")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(proc.pid, signal.SIGKILL)
+    """gunicorn with production settings (bench.server), with Redis for limits when it runs, as in production."""
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/14"} if redis_up() and "REDIS_URL" not in os.environ else {}
+    return start(url, workers, port, env=env)[0]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

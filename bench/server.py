@@ -1,5 +1,6 @@
 """Start and stop gunicorn for the benches and the attack campaign: production settings, a database of the
-caller's, a free loopback port. One helper instead of another copy of the start-and-wait loop."""
+caller's, a free loopback port — and an empty database to start from. One helper instead of another copy of the
+start-and-wait loop."""
 from __future__ import annotations
 
 import os
@@ -13,6 +14,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "bench-only-secret-key-" + "Zq8rT2vW9xY4kL7m" * 3
 AUDIT_KEY = "bench-only-audit-key-" + "Hn3Jp6Bc1Df5Gs0e" * 3
+
+
+def empty_database(url: str) -> None:
+    """A database with nothing in it at ``url``: a SQLite file (and its WAL files) removed, a PostgreSQL database
+    created if missing and emptied. The caller runs the migrations."""
+    from tests.conftest import ensure_postgres_database, reset_database
+
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
+    else:
+        ensure_postgres_database(url)
+        reset_database(url)
 
 
 def free_port() -> int:
