@@ -39,6 +39,19 @@ def reset_database(url: str) -> None:
     engine.dispose()
 
 
+def separate_database(name: str) -> str:
+    """An empty database of the kind under test, apart from the session's (for a test that runs the app in another
+    process): on PostgreSQL the test database's name with `_name` added, on SQLite a file in a new folder."""
+    if config.test_target() == "postgres":
+        base = sa.engine.make_url(config.test_database_url())
+        url = base.set(database=f"{base.database}_{name}").render_as_string(hide_password=False)
+        ensure_postgres_database(url)
+    else:
+        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix=f'waypoint-{name}-')) / f'{name}.db'}"
+    reset_database(url)
+    return url
+
+
 def ensure_postgres_database(url: str) -> None:
     """Create the PostgreSQL database named in the URL if it does not exist yet."""
     u = sa.engine.make_url(url)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -15,23 +14,15 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-import config
 from app.imports.models import RunStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _database() -> str:
-    from tests.conftest import ensure_postgres_database, reset_database
+    from tests.conftest import separate_database
 
-    if config.test_target() == "postgres":
-        base = sa.engine.make_url(config.test_database_url())
-        url = base.set(database=f"{base.database}_import_bg").render_as_string(hide_password=False)
-        ensure_postgres_database(url)
-    else:
-        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='waypoint-import-bg-')) / 'import.db'}"
-    reset_database(url)
-    return url
+    return separate_database("import_bg")
 
 
 def _app(url: str):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -16,16 +15,9 @@ GOOD = "plum-kettle-harbour-47"
 
 
 def _database_url() -> str:
-    from tests.conftest import ensure_postgres_database, reset_database
+    from tests.conftest import separate_database
 
-    if config.test_target() == "postgres":
-        base = sa.engine.make_url(config.test_database_url())
-        url = base.set(database=f"{base.database}_setup").render_as_string(hide_password=False)
-        ensure_postgres_database(url)
-    else:
-        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='waypoint-setup-')) / 'live.db'}"
-    reset_database(url)
-    return url
+    return separate_database("setup")
 
 
 def _flask_setup(url: str, typed: str, *args: str) -> subprocess.CompletedProcess:

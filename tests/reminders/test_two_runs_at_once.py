@@ -6,14 +6,11 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 
-import config
 from app.auth.roles import Role
 from tests.reminders.smtp import smtp_server
 
@@ -22,16 +19,9 @@ NOW = datetime(2026, 6, 10, 12, 0)
 
 
 def _other_database() -> str:
-    from tests.conftest import ensure_postgres_database, reset_database
+    from tests.conftest import separate_database
 
-    if config.test_target() == "postgres":
-        base = sa.engine.make_url(config.test_database_url())
-        url = base.set(database=f"{base.database}_reminders").render_as_string(hide_password=False)
-        ensure_postgres_database(url)
-    else:
-        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='waypoint-reminders-')) / 'reminders.db'}"
-    reset_database(url)
-    return url
+    return separate_database("reminders")
 
 
 def _seed(url: str) -> int:
